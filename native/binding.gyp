@@ -1,0 +1,26 @@
+{
+  "targets": [
+    {
+      "target_name": "selfsup_native",
+      "sources": [
+        "src/addon.cc",
+        "src/handle.cc",
+        "src/create.cc",
+        "src/math.cc",
+        "src/shape.cc",
+        "src/nn.cc",
+        "src/autograd.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!@(node ../scripts/libtorch.mjs include)"
+      ],
+      "libraries": ["<!@(node ../scripts/libtorch.mjs libs)"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter",
+                    "<!@(node ../scripts/libtorch.mjs cflags)"]
+    }
+  ]
+}

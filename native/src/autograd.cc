@@ -1,0 +1,50 @@
+// Autograd: requires_grad, backward, gradients, detach.
+#include "common.h"
+
+#include <torch/csrc/autograd/function.h>
+
+namespace selfsup {
+
+OP(setRequiresGrad, {
+  T(info[0]).set_requires_grad(Flag(info[1]));
+  return info[0];
+})
+OP(requiresGrad, { return Napi::Boolean::New(env, T(info[0]).requires_grad()); })
+OP(isLeaf, { return Napi::Boolean::New(env, T(info[0]).is_leaf()); })
+// grad(t) -> handle or null (shares storage with the accumulated gradient)
+OP(grad, {
+  const at::Tensor& g = T(info[0]).grad();
+  if (!g.defined()) return env.Null();
+  return Wrap(env, g);
+})
+// setGrad(t, g|null)
+OP(setGrad, {
+  at::Tensor& t = T(info[0]);
+  if (info[1].IsNull() || info[1].IsUndefined()) t.mutable_grad() = at::Tensor();
+  else t.mutable_grad() = T(info[1]);
+  return env.Undefined();
+})
+// backward(t, gradient|null, retainGraph)
+OP(backward, {
+  at::Tensor& t = T(info[0]);
+  c10::optional<at::Tensor> g = OptT(info[1]);
+  t.backward(g.has_value() ? *g : at::Tensor(), Flag(info[2]), false);
+  return env.Undefined();
+})
+OP(retainGrad, {
+  T(info[0]).retain_grad();
+  return env.Undefined();
+})
+OP(detach, { return Wrap(env, T(info[0]).detach()); })
+OP(gradFn, {
+  const auto& fn = T(info[0]).grad_fn();
+  if (!fn) return env.Null();
+  return Napi::String::New(env, fn->name());
+})
+
+void RegisterAutograd(Napi::Env env, Napi::Object exports) {
+  EXPORT(setRequiresGrad); EXPORT(requiresGrad); EXPORT(isLeaf); EXPORT(grad); EXPORT(setGrad);
+  EXPORT(backward); EXPORT(retainGrad); EXPORT(detach); EXPORT(gradFn);
+}
+
+}  // namespace selfsup

@@ -1,0 +1,327 @@
+// Tensor handles: creation, release, accounting of live tensors and the native
+// bytes they hold, argument conversion, and the runtime (threads, seed, devices).
+#include "common.h"
+
+#include <ATen/Parallel.h>
+#include <torch/version.h>
+#include <c10/core/GradMode.h>
+#include <cstring>
+#include <sstream>
+#include <unordered_map>
+
+namespace selfsup {
+
+// Dtype codes shared with src/engine/dtype.ts; the order is part of the ABI.
+static const at::ScalarType DTYPES[] = {
+    at::kFloat, at::kDouble, at::kHalf, at::kBFloat16, at::kLong, at::kInt, at::kByte, at::kBool,
+};
+static const int NUM_DTYPES = sizeof(DTYPES) / sizeof(DTYPES[0]);
+
+// Live handles, and the storages they reference (counted once however many views).
+struct Accounting {
+  int64_t liveTensors = 0;
+  int64_t liveBytes = 0;
+  int64_t peakBytes = 0;
+  std::unordered_map<const void*, std::pair<int64_t, int64_t>> storages;  // impl -> (refs, bytes)
+};
+static Accounting acct;
+
+static void Track(Napi::Env env, const at::Tensor& t, int sign) {
+  acct.liveTensors += sign;
+  if (!t.defined() || !t.has_storage()) return;
+  const void* key = t.storage().unsafeGetStorageImpl();
+  if (sign > 0) {
+    auto& e = acct.storages[key];
+    if (e.first++ == 0) {
+      e.second = static_cast<int64_t>(t.storage().nbytes());
+      acct.liveBytes += e.second;
+      if (acct.liveBytes > acct.peakBytes) acct.peakBytes = acct.liveBytes;
+      if (t.is_cpu()) Napi::MemoryManagement::AdjustExternalMemory(env, e.second);
+    }
+  } else {
+    auto it = acct.storages.find(key);
+    if (it == acct.storages.end()) return;
+    if (--it->second.first == 0) {
+      acct.liveBytes -= it->second.second;
+      if (t.is_cpu()) Napi::MemoryManagement::AdjustExternalMemory(env, -it->second.second);
+      acct.storages.erase(it);
+    }
+  }
+}
+
+Napi::Value Wrap(Napi::Env env, at::Tensor t) {
+  Box* box = new Box{std::move(t)};
+  Track(env, box->t, +1);
+  return Napi::External<Box>::New(env, box, [](Napi::Env env, Box* b) {
+    Release(env, b);
+    delete b;
+  });
+}
+
+void Release(Napi::Env env, Box* box) {
+  if (!box->t.defined()) return;
+  Track(env, box->t, -1);
+  box->t = at::Tensor();
+}
+
+bool IsHandle(const Napi::Value& v) { return v.IsExternal(); }
+
+static Box* BoxOf(const Napi::Value& v) {
+  if (!v.IsExternal()) throw Napi::TypeError::New(v.Env(), "expected a tensor handle");
+  return v.As<Napi::External<Box>>().Data();
+}
+
+at::Tensor& T(const Napi::Value& v) {
+  Box* b = BoxOf(v);
+  if (!b->t.defined()) throw Napi::Error::New(v.Env(), "tensor was disposed");
+  return b->t;
+}
+
+c10::optional<at::Tensor> OptT(const Napi::Value& v) {
+  if (v.IsNull() || v.IsUndefined()) return c10::nullopt;
+  return T(v);
+}
+
+std::vector<int64_t> Ints(const Napi::Value& v) {
+  if (v.IsNumber()) return {v.As<Napi::Number>().Int64Value()};
+  if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), "expected an array of integers");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<int64_t> out(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value x = a.Get(i);
+    if (!x.IsNumber()) throw Napi::TypeError::New(v.Env(), "expected an array of integers");
+    out[i] = x.As<Napi::Number>().Int64Value();
+  }
+  return out;
+}
+
+double Num(const Napi::Value& v) {
+  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), "expected a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+int64_t Int(const Napi::Value& v) {
+  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), "expected an integer");
+  return v.As<Napi::Number>().Int64Value();
+}
+
+bool Flag(const Napi::Value& v) { return v.ToBoolean().Value(); }
+
+at::Scalar ScalarOf(const Napi::Value& v) {
+  if (v.IsBoolean()) return at::Scalar(v.As<Napi::Boolean>().Value());
+  if (v.IsNumber()) {
+    double d = v.As<Napi::Number>().DoubleValue();
+    return at::Scalar(d);
+  }
+  throw Napi::TypeError::New(v.Env(), "expected a number or boolean scalar");
+}
+
+at::ScalarType DtypeOf(const Napi::Value& v) {
+  int64_t c = Int(v);
+  if (c < 0 || c >= NUM_DTYPES) throw Napi::RangeError::New(v.Env(), "unknown dtype code " + std::to_string(c));
+  return DTYPES[c];
+}
+
+// Our dtype names ("float32"), for messages.
+static const char* DTYPE_NAMES[] = {"float32", "float64", "float16", "bfloat16", "int64", "int32", "uint8", "bool"};
+
+const char* DtypeName(at::ScalarType t) {
+  int c = DtypeCode(t);
+  return c < 0 ? c10::toString(t) : DTYPE_NAMES[c];
+}
+
+int DtypeCode(at::ScalarType t) {
+  for (int i = 0; i < NUM_DTYPES; i++)
+    if (DTYPES[i] == t) return i;
+  return -1;
+}
+
+c10::Device DeviceOf(const Napi::Value& v) {
+  if (!v.IsString()) throw Napi::TypeError::New(v.Env(), "expected a device string such as 'cpu' or 'cuda:0'");
+  return c10::Device(v.As<Napi::String>().Utf8Value());
+}
+
+std::vector<at::Tensor> Tensors(const Napi::Value& v) {
+  if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), "expected an array of tensors");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  out.reserve(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(T(a.Get(i)));
+  return out;
+}
+
+Napi::Value WrapAll(Napi::Env env, const std::vector<at::Tensor>& ts) {
+  Napi::Array a = Napi::Array::New(env, ts.size());
+  for (size_t i = 0; i < ts.size(); i++) a.Set(i, Wrap(env, ts[i]));
+  return a;
+}
+
+static void DescribeValue(std::ostringstream& s, const Napi::Value& v) {
+  if (v.IsExternal()) {
+    Box* b = v.As<Napi::External<Box>>().Data();
+    if (!b->t.defined()) {
+      s << "<disposed>";
+      return;
+    }
+    s << b->t.sizes() << " " << DtypeName(b->t.scalar_type());
+    if (!b->t.is_cpu()) s << " " << b->t.device();
+  } else if (v.IsArray()) {
+    Napi::Array a = v.As<Napi::Array>();
+    s << "[";
+    for (uint32_t i = 0; i < a.Length() && i < 8; i++) {
+      if (i) s << ", ";
+      DescribeValue(s, a.Get(i));
+    }
+    if (a.Length() > 8) s << ", ...";
+    s << "]";
+  } else if (v.IsNumber()) {
+    s << v.As<Napi::Number>().DoubleValue();
+  } else if (v.IsBoolean()) {
+    s << (v.As<Napi::Boolean>().Value() ? "true" : "false");
+  } else if (v.IsString()) {
+    s << "'" << v.As<Napi::String>().Utf8Value() << "'";
+  } else if (v.IsNull() || v.IsUndefined()) {
+    s << "none";
+  } else if (v.IsTypedArray()) {
+    s << "<typed array of " << v.As<Napi::TypedArray>().ElementLength() << ">";
+  } else {
+    s << "<object>";
+  }
+}
+
+std::string DescribeArgs(const Napi::CallbackInfo& info) {
+  std::ostringstream s;
+  s << "(";
+  for (size_t i = 0; i < info.Length(); i++) {
+    if (i) s << ", ";
+    DescribeValue(s, info[i]);
+  }
+  s << ")";
+  return s.str();
+}
+
+Napi::Error OpError(const Napi::CallbackInfo& info, const char* op, const char* what) {
+  std::string msg = std::string(op) + DescribeArgs(info) + ": " + what;
+  // libtorch messages can run over several lines of internal detail; keep the first few.
+  size_t cut = 0;
+  for (int lines = 0; lines < 6 && cut != std::string::npos; lines++) cut = msg.find('\n', cut + 1);
+  if (cut != std::string::npos) msg = msg.substr(0, cut);
+  return Napi::Error::New(info.Env(), msg);
+}
+
+// ---- bindings ----
+
+OP(dispose, {
+  Release(env, BoxOf(info[0]));
+  return env.Undefined();
+})
+
+OP(isDisposed, { return Napi::Boolean::New(env, !BoxOf(info[0])->t.defined()); })
+
+OP(shape, {
+  at::Tensor& t = T(info[0]);
+  Napi::Array a = Napi::Array::New(env, t.dim());
+  for (int64_t i = 0; i < t.dim(); i++) a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, t.size(i)));
+  return a;
+})
+
+OP(dtype, { return Napi::Number::New(env, DtypeCode(T(info[0]).scalar_type())); })
+OP(device, { return Napi::String::New(env, T(info[0]).device().str()); })
+OP(numel, { return Napi::Number::New(env, static_cast<double>(T(info[0]).numel())); })
+OP(dim, { return Napi::Number::New(env, static_cast<double>(T(info[0]).dim())); })
+OP(isContiguous, { return Napi::Boolean::New(env, T(info[0]).is_contiguous()); })
+OP(isChannelsLast, {
+  return Napi::Boolean::New(env, T(info[0]).is_contiguous(at::MemoryFormat::ChannelsLast));
+})
+OP(stride, {
+  at::Tensor& t = T(info[0]);
+  Napi::Array a = Napi::Array::New(env, t.dim());
+  for (int64_t i = 0; i < t.dim(); i++) a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, t.stride(i)));
+  return a;
+})
+
+// Copies the tensor's values into a new ArrayBuffer (contiguous, on the CPU).
+// float16/bfloat16 come back as float32, bool as uint8.
+OP(data, {
+  at::Tensor t = T(info[0]).detach();
+  if (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
+  t = t.to(at::kCPU).contiguous();
+  size_t n = t.numel() * t.element_size();
+  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, n);
+  if (n) std::memcpy(buf.Data(), t.data_ptr(), n);
+  return buf;
+})
+
+OP(item, {
+  at::Tensor& t = T(info[0]);
+  if (t.numel() != 1) throw std::invalid_argument("item() needs a tensor with one element, got " + std::to_string(t.numel()));
+  at::Scalar s = t.item();
+  if (s.isBoolean()) return Napi::Boolean::New(env, s.toBool());
+  return Napi::Number::New(env, s.toDouble());
+})
+
+OP(memory, {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("liveTensors", Napi::Number::New(env, static_cast<double>(acct.liveTensors)));
+  o.Set("liveBytes", Napi::Number::New(env, static_cast<double>(acct.liveBytes)));
+  o.Set("peakBytes", Napi::Number::New(env, static_cast<double>(acct.peakBytes)));
+  o.Set("liveStorages", Napi::Number::New(env, static_cast<double>(acct.storages.size())));
+  return o;
+})
+
+OP(setNumThreads, {
+  int64_t n = Int(info[0]);
+  if (n < 1) throw std::invalid_argument("thread count must be at least 1, got " + std::to_string(n));
+  at::set_num_threads(static_cast<int>(n));
+  return env.Undefined();
+})
+OP(getNumThreads, { return Napi::Number::New(env, at::get_num_threads()); })
+
+OP(manualSeed, {
+  at::manual_seed(static_cast<uint64_t>(Int(info[0])));
+  return env.Undefined();
+})
+
+OP(setGradEnabled, {
+  c10::GradMode::set_enabled(Flag(info[0]));
+  return env.Undefined();
+})
+OP(isGradEnabled, { return Napi::Boolean::New(env, c10::GradMode::is_enabled()); })
+
+OP(cudaDeviceCount, {
+  return Napi::Number::New(env, at::hasCUDA() ? static_cast<double>(at::detail::getCUDAHooks().getNumGPUs()) : 0.0);
+})
+
+OP(buildInfo, {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
+  o.Set("config", Napi::String::New(env, at::show_config()));
+  o.Set("parallel", Napi::String::New(env, at::get_parallel_info()));
+  o.Set("cuda", Napi::Boolean::New(env, at::hasCUDA()));
+  return o;
+})
+
+void RegisterHandle(Napi::Env env, Napi::Object exports) {
+  EXPORT(dispose);
+  EXPORT(isDisposed);
+  EXPORT(shape);
+  EXPORT(dtype);
+  EXPORT(device);
+  EXPORT(numel);
+  EXPORT(dim);
+  EXPORT(stride);
+  EXPORT(isContiguous);
+  EXPORT(isChannelsLast);
+  EXPORT(data);
+  EXPORT(item);
+  EXPORT(memory);
+  EXPORT(setNumThreads);
+  EXPORT(getNumThreads);
+  EXPORT(manualSeed);
+  EXPORT(setGradEnabled);
+  EXPORT(isGradEnabled);
+  EXPORT(cudaDeviceCount);
+  EXPORT(buildInfo);
+}
+
+}  // namespace selfsup

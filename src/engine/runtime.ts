@@ -1,0 +1,66 @@
+// Process-wide engine state: random seed, threads, grad mode, devices, memory report.
+import { availableParallelism } from 'node:os';
+import { N } from './native.js';
+
+/** Seeds libtorch's generators (CPU and CUDA): same seed, same numbers. */
+export function manualSeed(seed: number): void {
+  if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`manualSeed: seed must be a non-negative integer, got ${seed}`);
+  N.manualSeed(seed);
+}
+
+/** Sets libtorch's intra-op thread count. */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+  N.setNumThreads(n);
+}
+export function getNumThreads(): number {
+  return N.getNumThreads();
+}
+
+/** Runs fn with gradient recording off (as torch.no_grad()). */
+export function noGrad<T>(fn: () => T): T {
+  const prev: boolean = N.isGradEnabled();
+  N.setGradEnabled(false);
+  try {
+    return fn();
+  } finally {
+    N.setGradEnabled(prev);
+  }
+}
+export function isGradEnabled(): boolean {
+  return N.isGradEnabled();
+}
+export function setGradEnabled(on: boolean): void {
+  N.setGradEnabled(on);
+}
+
+export interface MemoryReport {
+  /** Tensor handles alive in JS (not disposed, not yet collected). */
+  liveTensors: number;
+  /** Bytes of the distinct storages those handles reference. */
+  liveBytes: number;
+  peakBytes: number;
+  liveStorages: number;
+}
+export function memory(): MemoryReport {
+  return N.memory();
+}
+
+export const cuda = {
+  isAvailable: (): boolean => N.cudaDeviceCount() > 0,
+  deviceCount: (): number => N.cudaDeviceCount(),
+};
+
+export interface BuildInfo {
+  torchVersion: string;
+  config: string;
+  parallel: string;
+  cuda: boolean;
+}
+export function buildInfo(): BuildInfo {
+  return N.buildInfo();
+}
+
+// libtorch's OpenMP default here is one thread; use every core unless told otherwise.
+const envThreads = Number(process.env.SELFSUP_THREADS ?? process.env.OMP_NUM_THREADS ?? 0);
+N.setNumThreads(envThreads >= 1 ? Math.floor(envThreads) : availableParallelism());

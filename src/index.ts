@@ -1,0 +1,2 @@
+// selfsup: self-supervised representation learning with knowledge transfer.
+export * from './engine/index.js';
