@@ -252,6 +252,15 @@ OP(data, {
   return buf;
 })
 
+// rawData(t): the bytes of the tensor's values exactly as stored (row-major), any dtype.
+OP(rawData, {
+  at::Tensor t = T(info[0]).detach().to(at::kCPU).contiguous();
+  size_t n = t.numel() * t.element_size();
+  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, n);
+  if (n) std::memcpy(buf.Data(), t.data_ptr(), n);
+  return buf;
+})
+
 OP(item, {
   at::Tensor& t = T(info[0]);
   if (t.numel() != 1) throw std::invalid_argument("item() needs a tensor with one element, got " + std::to_string(t.numel()));
@@ -313,6 +322,7 @@ void RegisterHandle(Napi::Env env, Napi::Object exports) {
   EXPORT(isContiguous);
   EXPORT(isChannelsLast);
   EXPORT(data);
+  EXPORT(rawData);
   EXPORT(item);
   EXPORT(memory);
   EXPORT(setNumThreads);

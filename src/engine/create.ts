@@ -66,6 +66,12 @@ export function tensor(data: Nested | ArrayBufferView, opts: TensorOptions & { s
   return finish(new Tensor(N.fromData(staged, shape, dtypeCode(src), dtypeCode(dtype), opts.device ?? null)), opts);
 }
 
+/** A tensor of the given dtype from its raw little-endian bytes (as rawData() returns them). */
+export function fromBytes(bytes: Uint8Array, shape: readonly number[], dtype: DType, opts: TensorOptions = {}): Tensor {
+  const c = dtypeCode(dtype);
+  return finish(new Tensor(N.fromData(bytes, [...shape], c, c, opts.device ?? null)), opts);
+}
+
 type ShapeArg = number | readonly number[];
 
 const code = (o: TensorOptions, def: DType = 'float32') => dtypeCode(o.dtype ?? def);

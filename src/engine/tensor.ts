@@ -96,6 +96,10 @@ export class Tensor {
   data(): AnyTypedArray {
     return viewOf(N.data(this.handle), this.dtype);
   }
+  /** The values' bytes exactly as stored (row-major, little-endian), for any dtype. */
+  rawData(): Uint8Array {
+    return new Uint8Array(N.rawData(this.handle));
+  }
   /** The single value of a one-element tensor. */
   item(): number {
     const v = N.item(this.handle);
