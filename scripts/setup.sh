@@ -113,3 +113,4 @@ if [[ $fresh_modules == 1 || ! -f dist/.tsbuildinfo ]] \
   say "compiling TypeScript"
 fi
 node_modules/.bin/tsc -p . || fail "TypeScript compilation failed (errors above)"
+touch dist/.tsbuildinfo # tsc leaves it alone when outputs are unchanged
