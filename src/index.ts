@@ -1,2 +1,3 @@
 // selfsup: self-supervised representation learning with knowledge transfer.
 export * from './engine/index.js';
+export * from './io/index.js';
