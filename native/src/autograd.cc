@@ -20,8 +20,17 @@ OP(grad, {
 // setGrad(t, g|null)
 OP(setGrad, {
   at::Tensor& t = T(info[0]);
-  if (info[1].IsNull() || info[1].IsUndefined()) t.mutable_grad() = at::Tensor();
-  else t.mutable_grad() = T(info[1]);
+  if (info[1].IsNull() || info[1].IsUndefined()) {
+    t.mutable_grad() = at::Tensor();
+  } else {
+    // As PyTorch's setter: the gradient must match the tensor, or backward would fail later.
+    at::Tensor& g = T(info[1]);
+    if (g.sizes() != t.sizes() || g.scalar_type() != t.scalar_type() || g.device() != t.device())
+      throw std::invalid_argument("the gradient must have the tensor's shape, dtype and device: tensor " +
+                                  c10::str(t.sizes()) + " " + DtypeName(t.scalar_type()) + ", gradient " +
+                                  c10::str(g.sizes()) + " " + DtypeName(g.scalar_type()));
+    t.mutable_grad() = g;
+  }
   return env.Undefined();
 })
 // backward(t, gradient|null, retainGraph)

@@ -4,6 +4,7 @@
 #pragma once
 #include <napi.h>
 #include <ATen/ATen.h>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,17 +14,28 @@ namespace selfsup {
 // once; the GC finaliser deletes the Box (and the tensor, if still held).
 struct Box {
   at::Tensor t;
+  // What the tensor was when dispose() released it, for the error on later use.
+  std::vector<int64_t> disposedShape;
+  at::ScalarType disposedDtype = at::kFloat;
+  bool disposed = false;
+};
+
+// A bad argument from JS (wrong type, not an integer, unknown dtype code or device):
+// becomes a TypeError "op(arg shapes): message".
+struct ArgError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
 };
 
 // Handle lifetime and accounting (handle.cc).
 Napi::Value Wrap(Napi::Env env, at::Tensor t);
-void Release(Napi::Env env, Box* box);
+void Release(Napi::Env env, Box* box, bool explicitDispose = false);
 bool IsHandle(const Napi::Value& v);
 at::Tensor& T(const Napi::Value& v);  // throws if not a live handle
 c10::optional<at::Tensor> OptT(const Napi::Value& v);  // null/undefined -> nullopt
 
 // Argument conversion.
 std::vector<int64_t> Ints(const Napi::Value& v);
+std::string Str(const Napi::Value& v);
 double Num(const Napi::Value& v);
 int64_t Int(const Napi::Value& v);
 bool Flag(const Napi::Value& v);
@@ -37,7 +49,9 @@ Napi::Value WrapAll(Napi::Env env, const std::vector<at::Tensor>& ts);
 
 // "(input [2, 3] float32, weight [4, 3] float32)" for an error message.
 std::string DescribeArgs(const Napi::CallbackInfo& info);
+std::string OpMessage(const Napi::CallbackInfo& info, const char* op, const char* what);
 Napi::Error OpError(const Napi::CallbackInfo& info, const char* op, const char* what);
+Napi::Error OpTypeError(const Napi::CallbackInfo& info, const char* op, const char* what);
 
 using Registrar = void (*)(Napi::Env, Napi::Object);
 void RegisterHandle(Napi::Env env, Napi::Object exports);
@@ -49,16 +63,18 @@ void RegisterAutograd(Napi::Env env, Napi::Object exports);
 
 }  // namespace selfsup
 
-// Defines a binding `NAME(info)`; BODY returns a Napi::Value. Exceptions from
-// libtorch become JS Errors: "NAME(arg shapes): message".
+// Defines a binding `NAME(info)`; BODY returns a Napi::Value. Every exception
+// becomes a JS Error (TypeError for bad arguments): "NAME(arg shapes): message".
 #define OP(NAME, ...)                                                           \
   static Napi::Value NAME(const Napi::CallbackInfo& info) {                     \
     Napi::Env env = info.Env();                                                 \
     (void)env;                                                                  \
     try {                                                                       \
       __VA_ARGS__                                                               \
-    } catch (const Napi::Error&) {                                              \
-      throw;                                                                    \
+    } catch (const ::selfsup::ArgError& e) {                                    \
+      throw ::selfsup::OpTypeError(info, #NAME, e.what());                      \
+    } catch (const Napi::Error& e) {                                            \
+      throw ::selfsup::OpError(info, #NAME, e.Message().c_str());               \
     } catch (const c10::Error& e) {                                             \
       throw ::selfsup::OpError(info, #NAME, e.what_without_backtrace());        \
     } catch (const std::exception& e) {                                         \

@@ -14,19 +14,26 @@ static at::TensorOptions Opts(const Napi::Value& dtype, const Napi::Value& devic
 
 // fromData(typedArray, shape, srcDtype, dstDtype, device): copies the JS values.
 OP(fromData, {
-  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "fromData: expected a typed array");
+  if (!info[0].IsTypedArray()) throw ArgError("expected a typed array");
   Napi::TypedArray a = info[0].As<Napi::TypedArray>();
   std::vector<int64_t> shape = Ints(info[1]);
   at::ScalarType src = DtypeOf(info[2]);
   int64_t numel = 1;
   for (int64_t d : shape) {
-    if (d < 0) throw std::invalid_argument("negative dimension in shape");
+    if (d < 0) throw std::invalid_argument("negative dimension in shape " + c10::str(at::IntArrayRef(shape)));
     numel *= d;
   }
   size_t bytes = static_cast<size_t>(numel) * c10::elementSize(src);
-  if (a.ByteLength() != bytes)
-    throw std::invalid_argument("data holds " + std::to_string(a.ElementLength()) + " values but shape " +
-                                c10::str(at::IntArrayRef(shape)) + " needs " + std::to_string(numel));
+  if (a.ByteLength() != bytes) {
+    std::string need = "shape " + c10::str(at::IntArrayRef(shape)) + " of " + DtypeName(src) + " needs ";
+    // Typed arrays of the dtype's own element size are counted in values, raw bytes in bytes.
+    if (a.ElementSize() == c10::elementSize(src) && a.ElementSize() > 1)
+      throw std::invalid_argument("data holds " + std::to_string(a.ElementLength()) + " values but " + need +
+                                  std::to_string(numel) + " values");
+    throw std::invalid_argument("data holds " + std::to_string(a.ByteLength()) + " bytes but " + need +
+                                std::to_string(bytes) + " bytes (" + std::to_string(numel) + " values of " +
+                                std::to_string(c10::elementSize(src)) + " bytes)");
+  }
   at::Tensor t = at::empty(shape, at::TensorOptions().dtype(src));
   if (bytes) {
     const uint8_t* p = static_cast<const uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset();

@@ -5,6 +5,7 @@
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 #include <c10/core/GradMode.h>
+#include <cmath>
 #include <cstring>
 #include <sstream>
 #include <unordered_map>
@@ -58,8 +59,13 @@ Napi::Value Wrap(Napi::Env env, at::Tensor t) {
   });
 }
 
-void Release(Napi::Env env, Box* box) {
+void Release(Napi::Env env, Box* box, bool explicitDispose) {
   if (!box->t.defined()) return;
+  if (explicitDispose) {
+    box->disposedShape = box->t.sizes().vec();
+    box->disposedDtype = box->t.scalar_type();
+    box->disposed = true;
+  }
   Track(env, box->t, -1);
   box->t = at::Tensor();
 }
@@ -67,13 +73,16 @@ void Release(Napi::Env env, Box* box) {
 bool IsHandle(const Napi::Value& v) { return v.IsExternal(); }
 
 static Box* BoxOf(const Napi::Value& v) {
-  if (!v.IsExternal()) throw Napi::TypeError::New(v.Env(), "expected a tensor handle");
+  if (!v.IsExternal()) throw ArgError("expected a tensor handle");
   return v.As<Napi::External<Box>>().Data();
 }
 
 at::Tensor& T(const Napi::Value& v) {
   Box* b = BoxOf(v);
-  if (!b->t.defined()) throw Napi::Error::New(v.Env(), "tensor was disposed");
+  if (!b->t.defined())
+    throw std::runtime_error(
+        "tensor was disposed (by dispose() or by the tidy() scope that made it; "
+        "return it from tidy() or keep() it to use it later)");
   return b->t;
 }
 
@@ -82,27 +91,56 @@ c10::optional<at::Tensor> OptT(const Napi::Value& v) {
   return T(v);
 }
 
+// An integral double in int64 range, else nullopt.
+static c10::optional<int64_t> AsInt64(double d) {
+  if (!(d == std::trunc(d)) || std::fabs(d) > 9.2e18) return c10::nullopt;
+  return static_cast<int64_t>(d);
+}
+
+static std::string Shown(const Napi::Value& v) {
+  if (v.IsNumber()) {
+    std::ostringstream s;
+    s << v.As<Napi::Number>().DoubleValue();
+    return s.str();
+  }
+  if (v.IsString()) return "'" + v.As<Napi::String>().Utf8Value() + "'";
+  if (v.IsUndefined()) return "undefined";
+  if (v.IsNull()) return "null";
+  if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? "true" : "false";
+  if (v.IsArray()) return "an array";
+  return "an object";
+}
+
 std::vector<int64_t> Ints(const Napi::Value& v) {
-  if (v.IsNumber()) return {v.As<Napi::Number>().Int64Value()};
-  if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), "expected an array of integers");
+  if (v.IsNumber()) return {Int(v)};
+  if (!v.IsArray()) throw ArgError("expected an array of integers, got " + Shown(v));
   Napi::Array a = v.As<Napi::Array>();
   std::vector<int64_t> out(a.Length());
   for (uint32_t i = 0; i < a.Length(); i++) {
     Napi::Value x = a.Get(i);
-    if (!x.IsNumber()) throw Napi::TypeError::New(v.Env(), "expected an array of integers");
-    out[i] = x.As<Napi::Number>().Int64Value();
+    c10::optional<int64_t> n;
+    if (x.IsNumber()) n = AsInt64(x.As<Napi::Number>().DoubleValue());
+    if (!n) throw ArgError("expected an array of integers, got " + Shown(x) + " at position " + std::to_string(i));
+    out[i] = *n;
   }
   return out;
 }
 
+std::string Str(const Napi::Value& v) {
+  if (!v.IsString()) throw ArgError("expected a string, got " + Shown(v));
+  return v.As<Napi::String>().Utf8Value();
+}
+
 double Num(const Napi::Value& v) {
-  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), "expected a number");
+  if (!v.IsNumber()) throw ArgError("expected a number, got " + Shown(v));
   return v.As<Napi::Number>().DoubleValue();
 }
 
 int64_t Int(const Napi::Value& v) {
-  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), "expected an integer");
-  return v.As<Napi::Number>().Int64Value();
+  c10::optional<int64_t> n;
+  if (v.IsNumber()) n = AsInt64(v.As<Napi::Number>().DoubleValue());
+  if (!n) throw ArgError("expected an integer, got " + Shown(v));
+  return *n;
 }
 
 bool Flag(const Napi::Value& v) { return v.ToBoolean().Value(); }
@@ -110,16 +148,21 @@ bool Flag(const Napi::Value& v) { return v.ToBoolean().Value(); }
 at::Scalar ScalarOf(const Napi::Value& v) {
   if (v.IsBoolean()) return at::Scalar(v.As<Napi::Boolean>().Value());
   if (v.IsNumber()) {
+    // Integral numbers are integer scalars, as Python ints: int64 tensor + 1 stays int64.
     double d = v.As<Napi::Number>().DoubleValue();
+    if (d == std::trunc(d) && std::fabs(d) <= 9007199254740992.0) return at::Scalar(static_cast<int64_t>(d));
     return at::Scalar(d);
   }
-  throw Napi::TypeError::New(v.Env(), "expected a number or boolean scalar");
+  throw ArgError("expected a number or boolean scalar, got " + Shown(v));
 }
 
 at::ScalarType DtypeOf(const Napi::Value& v) {
-  int64_t c = Int(v);
-  if (c < 0 || c >= NUM_DTYPES) throw Napi::RangeError::New(v.Env(), "unknown dtype code " + std::to_string(c));
-  return DTYPES[c];
+  if (!v.IsNumber()) throw ArgError("expected a dtype code, got " + Shown(v));
+  c10::optional<int64_t> c = AsInt64(v.As<Napi::Number>().DoubleValue());
+  if (!c || *c < 0 || *c >= NUM_DTYPES)
+    throw ArgError("unknown dtype code " + Shown(v) + "; codes are 0.." + std::to_string(NUM_DTYPES - 1) +
+                   " (float32, float64, float16, bfloat16, int64, int32, uint8, bool)");
+  return DTYPES[*c];
 }
 
 // Our dtype names ("float32"), for messages.
@@ -137,12 +180,20 @@ int DtypeCode(at::ScalarType t) {
 }
 
 c10::Device DeviceOf(const Napi::Value& v) {
-  if (!v.IsString()) throw Napi::TypeError::New(v.Env(), "expected a device string such as 'cpu' or 'cuda:0'");
-  return c10::Device(v.As<Napi::String>().Utf8Value());
+  if (!v.IsString()) throw ArgError("expected a device string such as 'cpu' or 'cuda:0', got " + Shown(v));
+  std::string s = v.As<Napi::String>().Utf8Value();
+  // Only the devices we support; libtorch's own parser accepts (and lists) many more.
+  bool ok = s == "cpu" || s == "cuda";
+  if (!ok && s.rfind("cuda:", 0) == 0 && s.size() > 5 && s.size() < 9) {
+    ok = true;
+    for (size_t i = 5; i < s.size(); i++) ok = ok && s[i] >= '0' && s[i] <= '9';
+  }
+  if (!ok) throw ArgError("unknown device '" + s + "'; expected 'cpu', 'cuda' or 'cuda:N'");
+  return c10::Device(s);
 }
 
 std::vector<at::Tensor> Tensors(const Napi::Value& v) {
-  if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), "expected an array of tensors");
+  if (!v.IsArray()) throw ArgError("expected an array of tensors, got " + Shown(v));
   Napi::Array a = v.As<Napi::Array>();
   std::vector<at::Tensor> out;
   out.reserve(a.Length());
@@ -160,7 +211,9 @@ static void DescribeValue(std::ostringstream& s, const Napi::Value& v) {
   if (v.IsExternal()) {
     Box* b = v.As<Napi::External<Box>>().Data();
     if (!b->t.defined()) {
-      s << "<disposed>";
+      s << "<disposed";
+      if (b->disposed) s << " " << at::IntArrayRef(b->disposedShape) << " " << DtypeName(b->disposedDtype);
+      s << ">";
       return;
     }
     s << b->t.sizes() << " " << DtypeName(b->t.scalar_type());
@@ -200,19 +253,27 @@ std::string DescribeArgs(const Napi::CallbackInfo& info) {
   return s.str();
 }
 
-Napi::Error OpError(const Napi::CallbackInfo& info, const char* op, const char* what) {
+std::string OpMessage(const Napi::CallbackInfo& info, const char* op, const char* what) {
   std::string msg = std::string(op) + DescribeArgs(info) + ": " + what;
   // libtorch messages can run over several lines of internal detail; keep the first few.
   size_t cut = 0;
   for (int lines = 0; lines < 6 && cut != std::string::npos; lines++) cut = msg.find('\n', cut + 1);
   if (cut != std::string::npos) msg = msg.substr(0, cut);
-  return Napi::Error::New(info.Env(), msg);
+  return msg;
+}
+
+Napi::Error OpError(const Napi::CallbackInfo& info, const char* op, const char* what) {
+  return Napi::Error::New(info.Env(), OpMessage(info, op, what));
+}
+
+Napi::Error OpTypeError(const Napi::CallbackInfo& info, const char* op, const char* what) {
+  return Napi::TypeError::New(info.Env(), OpMessage(info, op, what));
 }
 
 // ---- bindings ----
 
 OP(dispose, {
-  Release(env, BoxOf(info[0]));
+  Release(env, BoxOf(info[0]), true);
   return env.Undefined();
 })
 

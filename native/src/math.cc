@@ -205,7 +205,14 @@ OP(add_, {
 })
 INPLACE_BINARY(mul_, mul_)
 INPLACE_BINARY(div_, div_)
-INPLACE_BINARY(sub_, sub_)
+// sub_(a, b, alpha=1)
+OP(sub_, {
+  at::Tensor& a = T(info[0]);
+  at::Scalar alpha = info.Length() > 2 && info[2].IsNumber() ? ScalarOf(info[2]) : at::Scalar(1);
+  if (IsHandle(info[1])) a.sub_(T(info[1]), alpha);
+  else a.sub_(ScalarOf(info[1]), alpha);
+  return info[0];
+})
 // addcmul_(a, t1, t2, value): a += value * t1 * t2
 OP(addcmul_, {
   T(info[0]).addcmul_(T(info[1]), T(info[2]), ScalarOf(info[3]));

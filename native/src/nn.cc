@@ -65,7 +65,7 @@ OP(binaryCrossEntropyWithLogits, {
 
 // interpolate(input [N, C, H, W], size [h, w], mode 'bilinear'|'nearest', alignCorners)
 OP(interpolate, {
-  std::string mode = info[2].As<Napi::String>().Utf8Value();
+  std::string mode = Str(info[2]);
   std::vector<int64_t> size = Ints(info[1]);
   if (mode == "bilinear") return Wrap(env, at::upsample_bilinear2d(T(info[0]), size, Flag(info[3])));
   if (mode == "nearest") return Wrap(env, at::upsample_nearest2d(T(info[0]), size));

@@ -55,6 +55,7 @@ OP(maskedFill, { return Wrap(env, at::masked_fill(T(info[0]), T(info[1]), Scalar
 OP(maskedSelect, { return Wrap(env, at::masked_select(T(info[0]), T(info[1]))); })
 // index(t, [index tensors | null]): advanced indexing, null keeps a dim whole
 OP(index, {
+  if (!info[1].IsArray()) throw ArgError("expected an array of index tensors or nulls");
   Napi::Array a = info[1].As<Napi::Array>();
   c10::List<c10::optional<at::Tensor>> idx;
   for (uint32_t i = 0; i < a.Length(); i++) idx.push_back(OptT(a.Get(i)));
@@ -63,7 +64,7 @@ OP(index, {
 OP(nonzero, { return Wrap(env, at::nonzero(T(info[0]))); })
 // pad(t, pads [left, right, top, bottom, ...], mode 'constant'|'reflect'|'replicate'|'circular', value)
 OP(pad, {
-  std::string mode = info[2].As<Napi::String>().Utf8Value();
+  std::string mode = Str(info[2]);
   c10::optional<double> value;
   if (mode == "constant") value = Num(info[3]);
   return Wrap(env, at::pad(T(info[0]), Ints(info[1]), mode, value));

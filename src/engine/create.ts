@@ -1,6 +1,6 @@
 // Tensor creation: from JS values, constants, ranges and random numbers.
 import { N } from './native.js';
-import { type DType, dtypeCode, dtypeOfArray } from './dtype.js';
+import { type DType, dtypeCode, dtypeOfArray, elementSize } from './dtype.js';
 import { Tensor, type Device, type Scalar, dimsOf } from './tensor.js';
 
 export interface TensorOptions {
@@ -30,6 +30,9 @@ function shapeOfNested(v: Nested): number[] {
 function flattenNested(v: Nested, shape: number[], depth: number, out: number[]): void {
   if (depth === shape.length) {
     if (Array.isArray(v)) throw new TypeError('tensor(): ragged nested array (too deep at some position)');
+    if (typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new TypeError(`tensor(): expected numbers or booleans, got ${typeof v} ${String(v)}`);
+    }
     out.push(typeof v === 'boolean' ? Number(v) : v);
     return;
   }
@@ -69,6 +72,10 @@ export function tensor(data: Nested | ArrayBufferView, opts: TensorOptions & { s
 /** A tensor of the given dtype from its raw little-endian bytes (as rawData() returns them). */
 export function fromBytes(bytes: Uint8Array, shape: readonly number[], dtype: DType, opts: TensorOptions = {}): Tensor {
   const c = dtypeCode(dtype);
+  const need = shape.reduce((a, b) => a * b, 1) * elementSize(dtype);
+  if (bytes.byteLength !== need) {
+    throw new RangeError(`fromBytes: got ${bytes.byteLength} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${need} bytes`);
+  }
   return finish(new Tensor(N.fromData(bytes, [...shape], c, c, opts.device ?? null)), opts);
 }
 

@@ -16,6 +16,15 @@ export function dtypeOfCode(c: number): DType {
   return d;
 }
 
+const SIZES: Record<DType, number> = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, uint8: 1, bool: 1 };
+
+/** Bytes per element as stored. */
+export function elementSize(d: DType): number {
+  const s = SIZES[d];
+  if (s === undefined) throw new TypeError(`unknown dtype '${String(d)}'; expected one of ${DTYPES.join(', ')}`);
+  return s;
+}
+
 export function isFloating(d: DType): boolean {
   return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
 }

@@ -1,12 +1,13 @@
 // Neural-network functions, as torch.nn.functional (import as F).
 import { N } from './native.js';
 import { Tensor } from './tensor.js';
+import { isFloating } from './dtype.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 const REDUCTION: Record<Reduction, number> = { none: 0, mean: 1, sum: 2 };
-function reduction(r: Reduction): number {
+function reduction(r: Reduction, op: string): number {
   const c = REDUCTION[r];
-  if (c === undefined) throw new TypeError(`reduction must be 'none', 'mean' or 'sum', got '${r}'`);
+  if (c === undefined) throw new TypeError(`${op}: reduction must be 'none', 'mean' or 'sum', got '${r}'`);
   return c;
 }
 
@@ -115,22 +116,34 @@ export interface CrossEntropyOptions {
   labelSmoothing?: number;
 }
 
+const shapeStr = (s: number[]) => `[${s.join(', ')}]`;
+
 /** logits [N, C, ...]; target class indices int64 [N, ...] or class probabilities [N, C, ...]. */
 export function crossEntropy(logits: Tensor, target: Tensor, o: CrossEntropyOptions = {}): Tensor {
   const ls = o.labelSmoothing ?? 0;
   if (!(ls >= 0 && ls <= 1)) throw new RangeError(`labelSmoothing must be in [0, 1], got ${ls}`);
-  return new Tensor(N.crossEntropy(logits.handle, target.handle, opt(o.weight), reduction(o.reduction ?? 'mean'), o.ignoreIndex ?? -100, ls));
+  // Targets are int64 class indices (logits' shape without the class dim) or probabilities (logits' shape).
+  const ls_ = logits.shape, ts = target.shape, td = target.dtype;
+  const indexShape = ls_.filter((_, i) => i !== (ls_.length === 1 ? 0 : 1));
+  const fits = isFloating(td) ? shapeStr(ts) === shapeStr(ls_) : td === 'int64' && shapeStr(ts) === shapeStr(indexShape);
+  if (!fits) {
+    throw new Error(
+      `crossEntropy: target ${shapeStr(ts)} ${td} does not fit logits ${shapeStr(ls_)}: expected int64 class indices ` +
+        `of shape ${shapeStr(indexShape)} or floating-point class probabilities of shape ${shapeStr(ls_)}`,
+    );
+  }
+  return new Tensor(N.crossEntropy(logits.handle, target.handle, opt(o.weight), reduction(o.reduction ?? 'mean', 'crossEntropy'), o.ignoreIndex ?? -100, ls));
 }
 
 export function nllLoss(logProbs: Tensor, target: Tensor, o: Omit<CrossEntropyOptions, 'labelSmoothing'> = {}): Tensor {
-  return new Tensor(N.nllLoss(logProbs.handle, target.handle, opt(o.weight), reduction(o.reduction ?? 'mean'), o.ignoreIndex ?? -100));
+  return new Tensor(N.nllLoss(logProbs.handle, target.handle, opt(o.weight), reduction(o.reduction ?? 'mean', 'nllLoss'), o.ignoreIndex ?? -100));
 }
 
 export const mseLoss = (input: Tensor, target: Tensor, r: Reduction = 'mean'): Tensor =>
-  new Tensor(N.mseLoss(input.handle, target.handle, reduction(r)));
+  new Tensor(N.mseLoss(input.handle, target.handle, reduction(r, 'mseLoss')));
 
 export const binaryCrossEntropyWithLogits = (input: Tensor, target: Tensor, r: Reduction = 'mean'): Tensor =>
-  new Tensor(N.binaryCrossEntropyWithLogits(input.handle, target.handle, null, null, reduction(r)));
+  new Tensor(N.binaryCrossEntropyWithLogits(input.handle, target.handle, null, null, reduction(r, 'binaryCrossEntropyWithLogits')));
 
 /** One-hot int64 [..., numClasses] from int64 class indices. */
 export const oneHot = (labels: Tensor, numClasses = -1): Tensor => new Tensor(N.oneHot(labels.handle, numClasses));
@@ -158,5 +171,8 @@ export function gridSample(
   grid: Tensor,
   o: { mode?: keyof typeof GRID_MODE; paddingMode?: keyof typeof GRID_PADDING; alignCorners?: boolean } = {},
 ): Tensor {
-  return new Tensor(N.gridSample(input.handle, grid.handle, GRID_MODE[o.mode ?? 'bilinear'], GRID_PADDING[o.paddingMode ?? 'zeros'], o.alignCorners ?? false));
+  const mode = GRID_MODE[o.mode ?? 'bilinear'], padding = GRID_PADDING[o.paddingMode ?? 'zeros'];
+  if (mode === undefined) throw new TypeError(`gridSample mode must be 'bilinear', 'nearest' or 'bicubic', got '${o.mode}'`);
+  if (padding === undefined) throw new TypeError(`gridSample paddingMode must be 'zeros', 'border' or 'reflection', got '${o.paddingMode}'`);
+  return new Tensor(N.gridSample(input.handle, grid.handle, mode, padding, o.alignCorners ?? false));
 }

@@ -45,6 +45,9 @@ function isTensor(v: object): v is Tensor {
  * enclosing scope, and tensors marked with keep(). fn must be synchronous.
  */
 export function tidy<T>(fn: () => T): T {
+  if (fn.constructor.name === 'AsyncFunction') {
+    throw new TypeError('tidy(fn): fn must be synchronous; await outside tidy and call tidy per step');
+  }
   scopes.push([]);
   let result: T;
   let ok = false;

@@ -2,7 +2,7 @@
 // Every method that makes a tensor returns a new Tensor registered with the current
 // tidy() scope; in-place methods (trailing underscore) return `this`.
 import { N, type Handle } from './native.js';
-import { type DType, type AnyTypedArray, dtypeCode, dtypeOfCode, viewOf } from './dtype.js';
+import { type DType, type AnyTypedArray, DTYPES, dtypeCode, dtypeOfCode, viewOf } from './dtype.js';
 import { track, registerTensorClass } from './scope.js';
 
 export type Scalar = number | boolean;
@@ -26,16 +26,18 @@ export function dimsOf(args: (number | readonly number[])[]): number[] {
 export class Tensor {
   /** True when no tidy() scope may free this tensor (see keep()). */
   kept = false;
-  #h: Handle | null;
+  // The handle stays after dispose(): the native op that gets it then throws an
+  // Error naming itself and the disposed tensor's shape.
+  readonly #h: Handle;
+  #disposed = false;
 
   constructor(handle: Handle) {
     this.#h = handle;
     track(this);
   }
 
-  /** The native handle; throws if disposed. */
+  /** The native handle (a disposed tensor's handle makes every op throw). */
   get handle(): Handle {
-    if (this.#h === null) throw new Error('tensor was disposed');
     return this.#h;
   }
 
@@ -75,15 +77,15 @@ export class Tensor {
     return N.isChannelsLast(this.handle);
   }
   get isDisposed(): boolean {
-    return this.#h === null;
+    return this.#disposed;
   }
 
   // ---- lifetime ----
   /** Frees the native tensor now. Safe to call twice. */
   dispose(): void {
-    if (this.#h === null) return;
+    if (this.#disposed) return;
     N.dispose(this.#h);
-    this.#h = null;
+    this.#disposed = true;
   }
   /** Protects this tensor from every tidy() scope; dispose() it yourself. */
   keep(): this {
@@ -171,8 +173,9 @@ export class Tensor {
     let dtype: DType | undefined;
     let device: Device | undefined;
     if (typeof target === 'string') {
-      if (target === 'cpu' || target.startsWith('cuda')) device = target;
-      else dtype = target as DType;
+      // A dtype name, else a device (the native layer rejects unknown devices).
+      if ((DTYPES as readonly string[]).includes(target)) dtype = target as DType;
+      else device = target;
     } else {
       dtype = target.dtype;
       device = target.device;
@@ -531,8 +534,8 @@ export class Tensor {
     N.add_(this.handle, h(other), alpha);
     return this;
   }
-  sub_(other: TensorOrScalar): this {
-    N.sub_(this.handle, h(other));
+  sub_(other: TensorOrScalar, alpha = 1): this {
+    N.sub_(this.handle, h(other), alpha);
     return this;
   }
   mul_(other: TensorOrScalar): this {
