@@ -49,6 +49,7 @@ if (( ${#missing[@]} > 0 )); then
   sudo sh -c '$cmd'
 then run this again."
   fi
+  command -v apt-get >/dev/null || fail "missing packages: ${missing[*]}, and apt-get is not available to install them"
   say "installing Debian packages: ${missing[*]}"
   apt-get update -q >/dev/null || fail "apt-get update failed"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null \
