@@ -1,3 +1,5 @@
 // selfsup: self-supervised representation learning with knowledge transfer.
 export * from './engine/index.js';
 export * from './io/index.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
