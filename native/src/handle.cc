@@ -336,6 +336,9 @@ OP(memory, {
   o.Set("liveBytes", Napi::Number::New(env, static_cast<double>(acct.liveBytes)));
   o.Set("peakBytes", Napi::Number::New(env, static_cast<double>(acct.peakBytes)));
   o.Set("liveStorages", Napi::Number::New(env, static_cast<double>(acct.storages.size())));
+  // V8's running total of external memory (ours and any other addon's), after our reports.
+  o.Set("externalBytes",
+        Napi::Number::New(env, static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(env, 0))));
   return o;
 })
 

@@ -41,6 +41,8 @@ export interface MemoryReport {
   liveBytes: number;
   peakBytes: number;
   liveStorages: number;
+  /** V8's total of external memory, to which the engine reports its CPU tensors' bytes (it drives GC pressure). */
+  externalBytes: number;
 }
 export function memory(): MemoryReport {
   return N.memory();
