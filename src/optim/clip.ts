@@ -15,7 +15,7 @@ export function clipGradNorm_(parameters: Tensor | Tensor[], maxNorm: number, no
     tidy(() => {
       const grads = params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
       if (grads.length === 0) return 0;
-      const norms = grads.map((g) => (normType === Infinity ? g.abs().max() : g.norm(normType)).to('float32'));
+      const norms = grads.map((g) => (normType === Infinity ? g.abs().max() : g.norm(normType)).to('float64'));
       const total = normType === Infinity ? stack(norms).max() : stack(norms).norm(normType);
       const totalNorm = total.item();
       if ((o.errorIfNonfinite ?? false) && !Number.isFinite(totalNorm)) {
