@@ -59,6 +59,9 @@ export function computeFans(t: Tensor): { fanIn: number; fanOut: number } {
   return { fanIn: s[1]! * rf, fanOut: s[0]! * rf };
 }
 
+/** Fan-based initialisers leave empty tensors as they are (as PyTorch, which warns). */
+const isEmpty = (t: Tensor): boolean => t.numel() === 0;
+
 function fanOf(t: Tensor, mode: FanMode): number {
   if (mode !== 'fanIn' && mode !== 'fanOut') throw new Error(`init: mode must be 'fanIn' or 'fanOut', got '${String(mode)}'`);
   const fans = computeFans(t);
@@ -86,6 +89,7 @@ export interface KaimingOptions {
 
 /** He et al. 2015: uniform on ±gain * sqrt(3 / fan). Defaults a=0, fanIn, leaky_relu. */
 export function kaimingUniform_(t: Tensor, o: KaimingOptions = {}): Tensor {
+  if (isEmpty(t)) return t;
   const fan = fanOf(t, o.mode ?? 'fanIn');
   const std = calculateGain(o.nonlinearity ?? 'leaky_relu', o.a ?? 0) / Math.sqrt(fan);
   const bound = Math.sqrt(3) * std;
@@ -94,6 +98,7 @@ export function kaimingUniform_(t: Tensor, o: KaimingOptions = {}): Tensor {
 
 /** He et al. 2015: normal with std gain / sqrt(fan). Defaults a=0, fanIn, leaky_relu. */
 export function kaimingNormal_(t: Tensor, o: KaimingOptions = {}): Tensor {
+  if (isEmpty(t)) return t;
   const fan = fanOf(t, o.mode ?? 'fanIn');
   const std = calculateGain(o.nonlinearity ?? 'leaky_relu', o.a ?? 0) / Math.sqrt(fan);
   return normal_(t, 0, std);
@@ -101,6 +106,7 @@ export function kaimingNormal_(t: Tensor, o: KaimingOptions = {}): Tensor {
 
 /** Glorot & Bengio 2010: uniform on ±gain * sqrt(6 / (fanIn + fanOut)). */
 export function xavierUniform_(t: Tensor, gain = 1): Tensor {
+  if (isEmpty(t)) return t;
   const { fanIn, fanOut } = computeFans(t);
   const bound = Math.sqrt(3) * gain * Math.sqrt(2 / (fanIn + fanOut));
   return uniform_(t, -bound, bound);
@@ -108,6 +114,7 @@ export function xavierUniform_(t: Tensor, gain = 1): Tensor {
 
 /** Glorot & Bengio 2010: normal with std gain * sqrt(2 / (fanIn + fanOut)). */
 export function xavierNormal_(t: Tensor, gain = 1): Tensor {
+  if (isEmpty(t)) return t;
   const { fanIn, fanOut } = computeFans(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }

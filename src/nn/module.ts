@@ -203,6 +203,8 @@ export abstract class Module {
 
   // ---- devices, dtypes, memory layout ----
   #replaceAll(fn: (t: Tensor, isParam: boolean) => Tensor | null): void {
+    // A tensor shared by several modules is converted once and replaced everywhere.
+    const done = new Map<Tensor, Tensor>();
     for (const m of this.modules()) {
       for (const [map, isParam] of [
         [m.#params, true],
@@ -210,11 +212,17 @@ export abstract class Module {
       ] as const) {
         for (const [n, t] of map) {
           if (t === null) continue;
+          const prev = done.get(t);
+          if (prev !== undefined) {
+            map.set(n, prev);
+            continue;
+          }
           const r = noGrad(() => fn(t, isParam));
           if (r === null) continue;
           if (isParam) r.requiresGrad_(t.requiresGrad);
           r.keep();
           map.set(n, r);
+          done.set(t, r);
           t.dispose();
         }
       }

@@ -76,6 +76,15 @@ test('custom module: registerModule/registerBuffer names, shared parameters appe
   const twice = new nn.Sequential(lin, lin);
   assert.equal(twice.parameters().length, 2);
   assert.equal(twice.stateDict().size, 4);
+  // to() converts a shared tensor once and keeps it shared.
+  twice.to('float64');
+  assert.equal((twice.at(0) as nn.Linear).weight, (twice.at(1) as nn.Linear).weight);
+  assert.equal(lin.weight.dtype, 'float64');
+  // An empty layer is allowed (fan-based init leaves empty tensors alone).
+  const none = new nn.Linear(0, 2);
+  // fanIn 0: the bias bound is 0, so the output is all zeros.
+  assert.deepEqual(tidy(() => none.forward(randn([3, 0])).tolist()), [[0, 0], [0, 0], [0, 0]]);
+  none.dispose();
   net.dispose();
   lin.dispose();
 });
