@@ -30,7 +30,7 @@ function* records(files: string[], record: number, labelAt: number, classes: num
           throw new Error(`${files[f]}: record ${first + r} has label ${label}, expected 0..${classes - 1} (is this the right CIFAR version?)`);
         }
         const start = r * record + record - PIXELS;
-        yield { pixels: { data: buf.slice(start, start + PIXELS), channels: 3, height: 32, width: 32 }, label };
+        yield { pixels: { data: new Uint8Array(buf.subarray(start, start + PIXELS)), channels: 3, height: 32, width: 32 }, label };
       }
     }
   }
