@@ -39,7 +39,7 @@ export function padTo(p: Pixels, size: number): Pixels {
 /** Interleaved H x W x C bytes -> planar C x H x W. */
 export function hwcToChw(hwc: Uint8Array, height: number, width: number, channels: number): Uint8Array {
   const plane = height * width;
-  if (channels === 1) return hwc.slice(0, plane);
+  if (channels === 1) return new Uint8Array(hwc.subarray(0, plane)); // a copy, never a Buffer view
   const out = new Uint8Array(channels * plane);
   for (let p = 0; p < plane; p++) for (let c = 0; c < channels; c++) out[c * plane + p] = hwc[p * channels + c]!;
   return out;
@@ -48,7 +48,7 @@ export function hwcToChw(hwc: Uint8Array, height: number, width: number, channel
 /** Planar C x H x W -> interleaved H x W x C. */
 export function chwToHwc(chw: Uint8Array, height: number, width: number, channels: number): Uint8Array {
   const plane = height * width;
-  if (channels === 1) return chw.slice(0, plane);
+  if (channels === 1) return new Uint8Array(chw.subarray(0, plane));
   const out = new Uint8Array(channels * plane);
   for (let p = 0; p < plane; p++) for (let c = 0; c < channels; c++) out[p * channels + c] = chw[c * plane + p]!;
   return out;
@@ -77,8 +77,10 @@ export function toChannels(p: Pixels, channels: 1 | 3): Pixels {
 /** Shorter side to size, centre crop (sharp on raw pixels). */
 export async function resizeCover(p: Pixels, size: number): Promise<Pixels> {
   const hwc = chwToHwc(p.data, p.height, p.width, p.channels);
-  const { data, info } = await sharp(hwc, { raw: { width: p.width, height: p.height, channels: p.channels as 1 | 3 | 4 } })
-    .resize({ width: size, height: size, fit: 'cover', position: 'centre' })
+  let img = sharp(hwc, { raw: { width: p.width, height: p.height, channels: p.channels as 1 | 3 | 4 } });
+  img = img.resize({ width: size, height: size, fit: 'cover', position: 'centre' });
+  if (p.channels === 1) img = img.toColourspace('b-w'); // else libvips returns 3 channels
+  const { data, info } = await img
     .raw()
     .toBuffer({ resolveWithObject: true });
   return { data: hwcToChw(data, info.height, info.width, info.channels), channels: info.channels, height: info.height, width: info.width };

@@ -35,6 +35,8 @@ export interface PrepareOptions extends OpenSourceOptions {
   concurrency?: number;
   /** No progress bar and no messages. */
   quiet?: boolean;
+  /** Show the progress bar on stderr (default true; never when quiet). */
+  bar?: boolean;
   /** Where messages go (default: stderr). */
   log?: (line: string) => void;
   /** Called after each image is written (index in the cache); throwing aborts the run. */
@@ -152,7 +154,7 @@ export async function prepareCache(spec: string, opts: PrepareOptions): Promise<
     const fit = { identity: 0, pad: 0, resize: 0 };
     const skipped: SkippedFile[] = [];
     let skipCount = 0;
-    const bar = progress('prepare', src.count, { unit: 'img', quiet: opts.quiet });
+    const bar = progress('prepare', src.count, { unit: 'img', quiet: opts.quiet || opts.bar === false });
     let ticks = 0;
     const take = (r: Fitted) => {
       if ('skip' in r) {

@@ -70,7 +70,9 @@ export async function writeSampleGrid(cache: ImageCache, path: string, opts: Sam
       }
     });
   });
-  const png = await sharp(out, { raw: { width, height, channels: c as 1 | 3 } }).png().toBuffer();
+  let img = sharp(out, { raw: { width, height, channels: c as 1 | 3 } });
+  if (c === 1) img = img.toColourspace('b-w'); // else PNG output would be 3-channel sRGB
+  const png = await img.png().toBuffer();
   writeFileAtomic(path, png);
   return { rows, rowClasses, width, height };
 }
