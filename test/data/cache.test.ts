@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import {
-  chooseFit, padTo, toChannels, fitPixels, fitFile, openCache, openCacheShared, prepareCache, readManifest, MANIFEST_FILE,
-  type ImageCache,
+  chooseFit, padTo, toChannels, fitPixels, fitFile, openCache, openCacheShared, prepareCache, readManifest, writeSampleGrid,
+  MANIFEST_FILE, type ImageCache,
 } from '../../src/data/cache/index.js';
 import { readIdx } from '../../src/data/idx.js';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion_mnist.js';
@@ -374,4 +374,28 @@ test('CLI: data prepare, no-op rerun, option clash, data info with --json and th
   p = run('info', join(out, '..'));
   assert.equal(p.status, 1);
   assert.match(p.stderr, /not a prepared cache/);
+});
+
+test('sample grid of an unlabeled cache: 8 x 8 images evenly spaced, 3 channels', async () => {
+  const dir = fresh('grid');
+  // 100 images 4 x 4 x 3 (idx4), image i filled with (i, 2i mod 256, 255 - i).
+  const n = 100;
+  const hwc = new Uint8Array(n * 48);
+  for (let i = 0; i < n; i++) for (let p = 0; p < 16; p++) hwc.set([i, (2 * i) % 256, 255 - i], i * 48 + p * 3);
+  writeFileSync(join(dir, 'all-images-idx4-ubyte'), idxFile([n, 4, 4, 3], hwc));
+  const out = join(fresh('grid-cache'), 'c');
+  await prepareCache(dir, { out, size: 4, ...quiet });
+  const cache = openCache(out);
+  assert.equal(cache.labels, null);
+  const png = join(out, 'grid.png');
+  const g = await writeSampleGrid(cache, png);
+  assert.equal(g.rowClasses, null);
+  assert.deepEqual(g.rows.flat(), Array.from({ length: 64 }, (_, j) => Math.floor((j * 100) / 64)));
+  // 4 px tiles enlarged 16x to 64 px, 2 px gaps.
+  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual([info.width, info.height, info.channels], [2 + 8 * 66, 2 + 8 * 66, 3]);
+  const tile = (r: number, c: number) => [...data.subarray(((2 + r * 66 + 30) * info.width + 2 + c * 66 + 30) * 3, ((2 + r * 66 + 30) * info.width + 2 + c * 66 + 30) * 3 + 3)];
+  const i = Math.floor((61 * 100) / 64); // row 7, column 5
+  assert.deepEqual(tile(7, 5), [i, (2 * i) % 256, 255 - i]);
+  cache.close();
 });

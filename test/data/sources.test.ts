@@ -185,6 +185,12 @@ test('CIFAR-100: fine labels by default, coarse on request, names from the label
   const out = join(fresh('c100-cache'), 'c');
   const r = await prepareCache(parent, { out, labels: 'coarse', ...quiet });
   assert.deepEqual(r.manifest.classCounts!.slice(0, 3), [0, 1, 0]);
+  // Default labels are the fine ones: asking for 'fine' explicitly is the same cache.
+  const outFine = join(fresh('c100-fine'), 'c');
+  await prepareCache(parent, { out: outFine, ...quiet });
+  assert.equal((await prepareCache(parent, { out: outFine, labels: 'fine', ...quiet })).reused, true);
+  assert.throws(() => openSource(parent, { format: 'idx' }), /no IDX image files/);
+  assert.throws(() => openSource(parent, { labels: 'coarse', format: 'images' }), /--labels coarse is for CIFAR-100/);
 });
 
 test('STL-10: column-major planes become row-major C x H x W; labels 1..10 become 0..9; unlabeled split', () => {

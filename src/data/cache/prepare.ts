@@ -51,6 +51,8 @@ export interface PrepareResult {
 }
 
 function keyOf(src: DatasetSource, size: number, channels: 1 | 3, labels: LabelChoice): PrepareKey {
+  // CIFAR-100's default labels are its fine ones: the same cache either way.
+  if (src.format === 'cifar100' && labels === 'default') labels = 'fine';
   return { source: src.id, format: src.format, split: src.split, size, channels, labels };
 }
 
@@ -156,6 +158,7 @@ export async function prepareCache(spec: string, opts: PrepareOptions): Promise<
     let skipCount = 0;
     const bar = progress('prepare', src.count, { unit: 'img', quiet: opts.quiet || opts.bar === false });
     let ticks = 0;
+    let lastTick = performance.now();
     const take = (r: Fitted) => {
       if ('skip' in r) {
         skipCount++;
@@ -165,9 +168,11 @@ export async function prepareCache(spec: string, opts: PrepareOptions): Promise<
         fit[r.fit]++;
         opts.onImage?.(writer.count - 1);
       }
-      if (++ticks === 256) {
+      // Redraw every 256 images or 0.2 s, whichever comes first (large images decode slowly).
+      if (++ticks === 256 || performance.now() - lastTick > 200) {
         bar.tick(ticks, skipCount ? { skipped: skipCount } : {});
         ticks = 0;
+        lastTick = performance.now();
       }
     };
     // Up to `concurrency` images decode at once; results are taken in source order.

@@ -47,6 +47,7 @@ export function hasIdxFiles(dir: string): boolean {
 
 export function openIdx(dir: string, split: string | undefined, labels: LabelChoice, classNames?: string[]): DatasetSource {
   dir = resolve(dir);
+  if (labels === 'fine' || labels === 'coarse') throw new Error(`--labels ${labels} is for CIFAR-100; IDX files have one label set`);
   const splits = idxSplits(dir);
   if (splits.size === 0) throw new Error(`${dir}: no IDX image files (expected names like train-images-idx3-ubyte or t10k-images-idx3-ubyte.gz)`);
   const name = split ?? (splits.has('train') ? 'train' : splits.size === 1 ? [...splits.keys()][0]! : undefined);
