@@ -61,10 +61,13 @@ int main(int argc, char** argv) {
   auto model = convnetS();
   const auto fmt = channelsLast ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
   {
-    // Module::to has no memory-format overload in C++: convert the 4-d conv weights in place.
+    // Module::to has no memory-format overload in C++: convert the 4-d conv weights as
+    // Python's module.to(memory_format=...) does. Tensor::to, not contiguous(): a [32, 1, 5, 5]
+    // weight already counts as channels-last-contiguous, so contiguous() would keep its NCHW
+    // strides and oneDNN would then run the first conv in NCHW with costly reorders.
     torch::NoGradGuard noGrad;
     for (auto& p : model->parameters())
-      if (p.dim() == 4) p.set_data(p.contiguous(fmt));
+      if (p.dim() == 4) p.set_data(p.to(p.options(), /*non_blocking=*/false, /*copy=*/false, fmt));
   }
   model->train();
   torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
