@@ -51,7 +51,8 @@ static void Track(Napi::Env env, const at::Tensor& t, int sign) {
 }
 
 Napi::Value Wrap(Napi::Env env, at::Tensor t) {
-  Box* box = new Box{std::move(t)};
+  Box* box = new Box();
+  box->t = std::move(t);
   Track(env, box->t, +1);
   return Napi::External<Box>::New(env, box, [](Napi::Env env, Box* b) {
     Release(env, b);
