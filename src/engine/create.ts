@@ -84,7 +84,7 @@ type ShapeArg = number | readonly number[];
 const code = (o: TensorOptions, def: DType = 'float32') => dtypeCode(o.dtype ?? def);
 
 function factory(fn: 'zeros' | 'ones' | 'empty' | 'rand' | 'randn') {
-  return (shape: ShapeArg | readonly number[], opts: TensorOptions = {}): Tensor =>
+  return (shape: ShapeArg, opts: TensorOptions = {}): Tensor =>
     finish(new Tensor(N[fn]!(dimsOf([shape]), code(opts), opts.device ?? null)), opts);
 }
 
@@ -96,8 +96,8 @@ export const rand = factory('rand');
 /** Standard normal. */
 export const randn = factory('randn');
 
-export function full(shape: readonly number[], value: Scalar, opts: TensorOptions = {}): Tensor {
-  return finish(new Tensor(N.full([...shape], value, code(opts), opts.device ?? null)), opts);
+export function full(shape: ShapeArg, value: Scalar, opts: TensorOptions = {}): Tensor {
+  return finish(new Tensor(N.full(dimsOf([shape]), value, code(opts), opts.device ?? null)), opts);
 }
 
 /** arange(end) or arange(start, end, step); int64 when all arguments are integers, as in PyTorch. */
@@ -116,8 +116,8 @@ export function eye(n: number, m = n, opts: TensorOptions = {}): Tensor {
 }
 
 /** Integers uniform in [low, high), int64 by default. */
-export function randint(low: number, high: number, shape: readonly number[], opts: TensorOptions = {}): Tensor {
-  return finish(new Tensor(N.randint(low, high, [...shape], code(opts, 'int64'), opts.device ?? null)), opts);
+export function randint(low: number, high: number, shape: ShapeArg, opts: TensorOptions = {}): Tensor {
+  return finish(new Tensor(N.randint(low, high, dimsOf([shape]), code(opts, 'int64'), opts.device ?? null)), opts);
 }
 
 /** A random permutation of 0..n-1 (int64). */

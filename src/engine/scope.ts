@@ -61,12 +61,16 @@ export function tidy<T>(fn: () => T): T {
     const created = scopes.pop()!;
     const out = new Set<Tensor>();
     if (ok) collect(result!, out);
-    for (const t of created) {
-      if (out.has(t) || t.kept) continue;
-      t.dispose();
-    }
     const parent = scopes[scopes.length - 1];
-    if (parent !== undefined) for (const t of out) parent.push(t);
+    for (const t of created) {
+      if (out.has(t)) {
+        // Returned: the enclosing scope owns it now. Tensors from outside this scope
+        // that fn merely passed through stay with whoever owned them.
+        if (parent !== undefined && !t.kept) parent.push(t);
+      } else if (!t.kept) {
+        t.dispose();
+      }
+    }
   }
   return result!;
 }

@@ -65,6 +65,28 @@ test('nested tidy moves its result to the parent scope, which frees it unless it
   assert.equal(live(), base);
 });
 
+test('a tensor made outside a scope and returned through nested scopes stays alive', () => {
+  const base = live();
+  const data = ones([2]); // outside every scope, not kept
+  const r = tidy(() => {
+    const same = tidy(() => data); // passes through the inner scope
+    assert.equal(same, data);
+    return same.add(1);
+  });
+  assert.equal(data.isDisposed, false);
+  assert.deepEqual(r.tolist(), [2, 2]);
+  // Made in the outer scope and returned by the inner one: the outer scope still frees it.
+  let made!: ReturnType<typeof ones>;
+  tidy(() => {
+    made = ones([1]);
+    tidy(() => [made]);
+    assert.equal(made.isDisposed, false);
+  });
+  assert.equal(made.isDisposed, true);
+  dispose([data, r]);
+  assert.equal(live(), base);
+});
+
 test('keep() protects a tensor from every scope until disposed', () => {
   const base = live();
   let k1!: Tensor, k2!: Tensor;
