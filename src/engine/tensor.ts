@@ -1,6 +1,8 @@
 // The Tensor: a handle to a libtorch tensor plus PyTorch's methods (camelCase names).
 // Every method that makes a tensor returns a new Tensor registered with the current
 // tidy() scope; in-place methods (trailing underscore) return `this`.
+// Scalars: a JS number with an integral value acts as a Python int in type promotion
+// (int64 tensor + 1 stays int64, int64 tensor * 0.5 is float32); float tensors keep their dtype.
 import { N, type Handle } from './native.js';
 import { type DType, type AnyTypedArray, DTYPES, dtypeCode, dtypeOfCode, viewOf } from './dtype.js';
 import { track, registerTensorClass } from './scope.js';
