@@ -179,18 +179,25 @@ test('the worker prefetcher gives the same batches as the main thread, and repor
   assert.throws(() => new Loader(makeSource(10), { batchSize: 4, prefetch: true }), /prefetch needs a source a worker can open/);
 });
 
-test('a prefetching loader left open does not keep the process alive, nor let it exit mid-read', () => {
+test('a prefetching loader left open does not keep the process alive, nor let it exit mid-read or mid-close', () => {
   const url = new URL('../../src/data/loader/index.js', import.meta.url).href;
   const script = `
     import { memorySource, toShared, Loader } from '${url}';
     const ld = new Loader(memorySource(toShared(new Uint8Array(100 * 16)), [1, 4, 4]), { batchSize: 8, dtype: 'uint8' });
     let n = 0;
     for await (const b of ld.batches({}, 2)) { b.images.dispose(); n++; }
-    console.log('batches', n, ld.prefetching);`;
+    console.log('batches', n, ld.prefetching);
+    // Closing right after leaving a loop early: a read is still in flight while the worker stops.
+    for (let k = 0; k < 10; k++) {
+      const l = new Loader(memorySource(toShared(new Uint8Array(100 * 16)), [1, 4, 4]), { batchSize: 8, dtype: 'uint8' });
+      for await (const b of l.epoch(0)) { b.images.dispose(); break; }
+      await l.close();
+    }
+    console.log('closed');`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.signal, null, 'the process did not exit by itself');
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.trim(), 'batches 26 true');
+  assert.equal(r.stdout.trim(), 'batches 26 true\nclosed');
 });
 
 test('live tensors stay flat over many batches', async () => {

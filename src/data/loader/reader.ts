@@ -42,13 +42,8 @@ export class WorkerReader implements BatchReader {
       if (m.error !== undefined) p.reject(new Error(`loader: reading a batch failed: ${m.error}`));
       else p.resolve(m.bytes!);
     });
-    const fail = (e: Error) => {
-      this.#failed = e;
-      for (const p of this.#pending.values()) p.reject(e);
-      this.#pending.clear();
-    };
-    this.#worker.on('error', (e) => fail(new Error(`loader worker failed: ${e.message}`)));
-    this.#worker.on('exit', (code) => fail(new Error(`loader worker exited (code ${code})`)));
+    this.#worker.on('error', (e) => this.#fail(new Error(`loader worker failed: ${e.message}`)));
+    this.#worker.on('exit', (code) => this.#fail(new Error(`loader worker exited (code ${code})`)));
     // Referenced only while a read is pending: an idle prefetcher never keeps the process alive.
     this.#worker.unref();
   }
@@ -63,8 +58,18 @@ export class WorkerReader implements BatchReader {
     });
   }
 
+  /** Rejects the pending reads; no later read starts. */
+  #fail(e: Error): void {
+    this.#failed ??= e;
+    for (const p of this.#pending.values()) p.reject(this.#failed);
+    this.#pending.clear();
+  }
+
   async close(): Promise<void> {
-    this.#failed ??= new Error('loader closed');
+    // Pending reads are dropped first, so that no late reply unreferences the worker while
+    // terminate() waits for its exit (an unreferenced worker would let the process exit here).
+    this.#fail(new Error('loader closed'));
+    this.#worker.ref();
     await this.#worker.terminate();
   }
 }

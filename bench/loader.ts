@@ -1,0 +1,98 @@
+// Loader throughput against training throughput (run by hand, not in CI):
+//   node dist/bench/loader.js [--batch 128] [--batches 469] [--cache DIR] [--steps 20]
+// Data: the Fashion-MNIST training set as a 32x32 cache (prepared into --cache, by default a
+// folder under the OS temp dir, on first use). Augmentation: random crop with padding 4,
+// horizontal flip, normalise. Each loader configuration runs `--batches` batches with the
+// consumer doing nothing but dispose; training throughput is benchStep (convnet_s, same batch)
+// measured by `selfsup bench step --json` (convnet_s, same batch) in a child process of the same
+// run; a last run trains convnet_s on the loader's batches to show the cost the loader adds to a
+// real step. (benchStep is not imported: src/cli/bench.ts imports main.ts, which parses argv.)
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { dispose, tidy, getNumThreads, F, manualSeed } from '../src/engine/index.js';
+import { getArch } from '../src/models/index.js';
+import { SGD } from '../src/optim/index.js';
+import { openCache, prepareCache } from '../src/data/cache/index.js';
+import { Loader, type ImageSource } from '../src/data/loader/index.js';
+import { Compose, RandomCrop, RandomHorizontalFlip, Normalize } from '../src/data/augment/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    batch: { type: 'string', default: '128' },
+    batches: { type: 'string', default: '469' },
+    steps: { type: 'string', default: '20' },
+    cache: { type: 'string', default: join(tmpdir(), 'selfsup-bench-fashion-mnist-train-32') },
+  },
+});
+const batchSize = Number(args.batch);
+const nBatches = Number(args.batches);
+const steps = Number(args.steps);
+
+await prepareCache('fashion-mnist', { out: args.cache!, split: 'train', size: 32, quiet: true });
+const disk = openCache(args.cache!);
+const memory = openCache(args.cache!, { memory: true });
+const mean = disk.manifest.mean[0]!;
+const std = disk.manifest.std[0]!;
+const transform = () => new Compose([new RandomCrop(32, { padding: 4 }), new RandomHorizontalFlip(), new Normalize([mean], [std])]);
+
+/** Images per second over nBatches batches (after 5 untimed ones), the consumer only disposing. */
+async function loaderRate(source: ImageSource, prefetch: boolean, seed: number): Promise<number> {
+  const loader = new Loader(source, { batchSize, seed, transform: transform(), prefetch, dropLast: true });
+  let n = 0, images = 0, t0 = 0;
+  for await (const b of loader.batches({}, Math.ceil((nBatches + 5) / loader.batchesPerEpoch))) {
+    if (n === 5) t0 = performance.now();
+    if (n >= 5) images += b.indices.length;
+    dispose(b);
+    if (++n === nBatches + 5) break;
+  }
+  await loader.close();
+  return (images * 1000) / (performance.now() - t0);
+}
+
+/** Milliseconds per training step of convnet_s on the loader's batches. */
+async function fedStepMs(source: ImageSource): Promise<number> {
+  manualSeed(0);
+  const model = getArch('convnet_s').build(10, 1);
+  model.train();
+  const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const loader = new Loader(source, { batchSize, seed: 1, transform: transform(), dropLast: true });
+  let n = 0, t0 = 0;
+  for await (const b of loader.batches({}, 2)) {
+    if (n === 3) t0 = performance.now();
+    tidy(() => {
+      const loss = F.crossEntropy(model.forward(b.images), b.labels!);
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+    });
+    dispose(b);
+    if (++n === steps + 3) break;
+  }
+  await loader.close();
+  return (performance.now() - t0) / steps;
+}
+
+console.log(`Fashion-MNIST train cache ${args.cache}: ${disk.count} images [${disk.shape.join(', ')}], batch ${batchSize}, ${getNumThreads()} libtorch threads`);
+const rows: [string, number][] = [];
+for (const [name, source, prefetch] of [
+  ['cache on disk, worker prefetch', disk, true],
+  ['cache on disk, main thread', disk, false],
+  ['cache in memory, worker prefetch', memory, true],
+  ['cache in memory, main thread', memory, false],
+] as const) {
+  const rate = await loaderRate(source, prefetch, rows.length);
+  rows.push([name, rate]);
+  console.log(`loader (${name}): ${rate.toFixed(0)} images/s`);
+}
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const stepArgs = ['bench', 'step', '--arch', 'convnet_s', '--batch', String(batchSize), '--steps', String(steps), '--warmup', '3', '--threads', String(getNumThreads()), '--json'];
+const train = JSON.parse(execFileSync(process.execPath, [cli, ...stepArgs], { encoding: 'utf8' })) as { msPerStep: number; imagesPerSec: number };
+console.log(`training convnet_s (selfsup bench step, random input): ${train.msPerStep.toFixed(1)} ms/step, ${train.imagesPerSec.toFixed(0)} images/s`);
+for (const [name, rate] of rows) console.log(`ratio loader / training (${name}): ${(rate / train.imagesPerSec).toFixed(1)}x`);
+const fed = await fedStepMs(disk);
+console.log(`training convnet_s on loader batches (cache on disk, worker prefetch): ${fed.toFixed(1)} ms/step, ` +
+  `${((batchSize * 1000) / fed).toFixed(0)} images/s (${(((fed - train.msPerStep) / train.msPerStep) * 100).toFixed(1)}% over random input)`);
+disk.close();
