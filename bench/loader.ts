@@ -5,14 +5,14 @@
 // horizontal flip, normalise. Each loader configuration runs `--batches` batches with the
 // consumer doing nothing but dispose; training throughput is benchStep (convnet_s, same batch)
 // measured by `selfsup bench step --json` (convnet_s, same batch) in a child process of the same
-// run; a last run trains convnet_s on the loader's batches to show the cost the loader adds to a
-// real step. (benchStep is not imported: src/cli/bench.ts imports main.ts, which parses argv.)
+// run; last, convnet_s trains in this process on one fixed batch and on the loader's batches
+// (with and without the worker), to show what the loader adds to a real step. (benchStep is not imported: src/cli/bench.ts imports main.ts, which parses argv.)
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { dispose, tidy, getNumThreads, F, manualSeed } from '../src/engine/index.js';
+import { dispose, tidy, getNumThreads, F, manualSeed, type Tensor } from '../src/engine/index.js';
 import { getArch } from '../src/models/index.js';
 import { SGD } from '../src/optim/index.js';
 import { openCache, prepareCache } from '../src/data/cache/index.js';
@@ -52,26 +52,65 @@ async function loaderRate(source: ImageSource, prefetch: boolean, seed: number):
   return (images * 1000) / (performance.now() - t0);
 }
 
-/** Milliseconds per training step of convnet_s on the loader's batches. */
-async function fedStepMs(source: ImageSource): Promise<number> {
+/**
+ * Main-thread milliseconds per batch spent waiting for the loader (reading, if not prefetched,
+ * plus conversion and augmentation) when each batch is followed by a `stepMs` step that blocks
+ * the main thread, as a training step does.
+ */
+async function stallMs(source: ImageSource, prefetch: boolean, stepMs: number, batches: number): Promise<number> {
+  const loader = new Loader(source, { batchSize, seed: 7, transform: transform(), prefetch, dropLast: true });
+  const gen = loader.batches({}, Math.ceil((batches + 3) / loader.batchesPerEpoch));
+  const block = new Int32Array(new SharedArrayBuffer(4));
+  let waited = 0;
+  for (let n = 0; n < batches + 3; n++) {
+    const t0 = performance.now();
+    const r = await gen.next();
+    if (n >= 3) waited += performance.now() - t0;
+    if (r.done) throw new Error('loader ended early');
+    dispose(r.value);
+    Atomics.wait(block, 0, 0, stepMs); // the stand-in training step
+  }
+  await gen.return(undefined);
+  await loader.close();
+  return waited / batches;
+}
+
+/**
+ * Milliseconds per training step of convnet_s fed by the loader (prefetch true/false), or on
+ * one fixed batch drawn once ('fixed'), all in this process.
+ */
+async function fedStepMs(source: ImageSource, feed: boolean | 'fixed'): Promise<number> {
   manualSeed(0);
   const model = getArch('convnet_s').build(10, 1);
   model.train();
   const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
-  const loader = new Loader(source, { batchSize, seed: 1, transform: transform(), dropLast: true });
-  let n = 0, t0 = 0;
-  for await (const b of loader.batches({}, 2)) {
-    if (n === 3) t0 = performance.now();
+  const loader = new Loader(source, { batchSize, seed: 1, transform: transform(), dropLast: true, prefetch: feed === true });
+  const fixed = feed === 'fixed' ? loader.batch(0, 0) : null;
+  const step = (x: Tensor, y: Tensor) =>
     tidy(() => {
-      const loss = F.crossEntropy(model.forward(b.images), b.labels!);
+      const loss = F.crossEntropy(model.forward(x), y);
       opt.zeroGrad();
       loss.backward();
       opt.step();
     });
-    dispose(b);
-    if (++n === steps + 3) break;
+  let n = 0, t0 = 0;
+  const warmup = 3;
+  if (fixed) {
+    for (; n < steps + warmup; n++) {
+      if (n === warmup) t0 = performance.now();
+      step(fixed.images, fixed.labels!);
+    }
+    dispose(fixed);
+  } else {
+    for await (const b of loader.batches({}, 2)) {
+      if (n === warmup) t0 = performance.now();
+      step(b.images, b.labels!);
+      dispose(b);
+      if (++n === steps + warmup) break;
+    }
   }
   await loader.close();
+  dispose(model.parameters());
   return (performance.now() - t0) / steps;
 }
 
@@ -89,10 +128,20 @@ for (const [name, source, prefetch] of [
 }
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const stepArgs = ['bench', 'step', '--arch', 'convnet_s', '--batch', String(batchSize), '--steps', String(steps), '--warmup', '3', '--threads', String(getNumThreads()), '--json'];
+for (const [name, source, prefetch] of [
+  ['cache on disk, worker prefetch', disk, true],
+  ['cache on disk, main thread', disk, false],
+] as const) {
+  const ms = await stallMs(source, prefetch, 20, 50);
+  console.log(`main thread waits per batch between 20 ms steps (${name}): ${ms.toFixed(2)} ms`);
+}
 const train = JSON.parse(execFileSync(process.execPath, [cli, ...stepArgs], { encoding: 'utf8' })) as { msPerStep: number; imagesPerSec: number };
 console.log(`training convnet_s (selfsup bench step, random input): ${train.msPerStep.toFixed(1)} ms/step, ${train.imagesPerSec.toFixed(0)} images/s`);
 for (const [name, rate] of rows) console.log(`ratio loader / training (${name}): ${(rate / train.imagesPerSec).toFixed(1)}x`);
-const fed = await fedStepMs(disk);
-console.log(`training convnet_s on loader batches (cache on disk, worker prefetch): ${fed.toFixed(1)} ms/step, ` +
-  `${((batchSize * 1000) / fed).toFixed(0)} images/s (${(((fed - train.msPerStep) / train.msPerStep) * 100).toFixed(1)}% over random input)`);
+const fed: [string, number][] = [];
+for (const feed of ['fixed', true, false, 'fixed'] as const) {
+  const name = feed === 'fixed' ? 'one fixed batch' : `loader batches, cache on disk, ${feed ? 'worker prefetch' : 'main thread'}`;
+  fed.push([name, await fedStepMs(disk, feed)]);
+}
+for (const [name, ms] of fed) console.log(`training convnet_s in this process on ${name}: ${ms.toFixed(1)} ms/step, ${((batchSize * 1000) / ms).toFixed(0)} images/s`);
 disk.close();

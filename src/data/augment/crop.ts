@@ -1,6 +1,6 @@
 // Crops: random crop with padding (per-sample integer offsets, exact pixels) and random
 // resized crop (per-sample box resized by bilinear sampling through an affine grid).
-import { Tensor, tensor, tidy, F } from '../../engine/index.js';
+import { Tensor, arange, tensor, tidy, F } from '../../engine/index.js';
 import type { Rng } from '../rng.js';
 import { type BatchTransform, batchShape, uniform } from './transform.js';
 
@@ -61,22 +61,17 @@ export class RandomCrop implements BatchTransform {
     return { top, left };
   }
   apply(x: Tensor, rng: Rng): Tensor {
-    const [b, c, height, width] = batchShape(x, 'RandomCrop');
+    const [b, , height, width] = batchShape(x, 'RandomCrop');
     const [h, w] = this.size ?? [height, width];
     const { top, left } = this.draw(rng, b, height, width);
     return tidy(() => {
       const p = this.padding;
       const padded = p > 0 ? F.pad(x, [p, p, p, p], this.paddingMode, this.fill) : x;
-      // Advanced indexing with broadcast index tensors: out[n, c, i, j] = padded[n, c, top[n] + i, left[n] + j].
-      const rows = new Int32Array(b * h), cols = new Int32Array(b * w);
-      for (let n = 0; n < b; n++) {
-        for (let i = 0; i < h; i++) rows[n * h + i] = top[n]! + i;
-        for (let j = 0; j < w; j++) cols[n * w + j] = left[n]! + j;
-      }
-      const dev = { dtype: 'int64' as const, device: x.device };
-      const ni = tensor(Int32Array.from({ length: b }, (_, n) => n), { ...dev, shape: [b, 1, 1, 1] });
-      const ci = tensor(Int32Array.from({ length: c }, (_, k) => k), { ...dev, shape: [1, c, 1, 1] });
-      return padded.index([ni, ci, tensor(rows, { ...dev, shape: [b, 1, h, 1] }), tensor(cols, { ...dev, shape: [b, 1, 1, w] })]);
+      // Every h x w window as a view [B, C, PH - h + 1, PW - w + 1, h, w]; then window (top[n], left[n])
+      // of each sample n: the advanced indices around the sliced C dim give [B, C, h, w].
+      const windows = padded.unfold(2, h, 1).unfold(3, w, 1);
+      const o = { dtype: 'int64' as const, device: x.device };
+      return windows.index([arange(0, b, 1, o), null, tensor(top, o), tensor(left, o)]);
     });
   }
 }
