@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// The `selfsup` command.
+import { Command } from 'commander';
+import { demoCommand } from './demo.js';
+import { benchCommand } from './bench.js';
+import { dataCommand } from './data.js';
+
+const program = new Command()
+  .name('selfsup')
+  .description('Self-supervised representation learning with knowledge transfer (Noroozi et al., CVPR 2018), on libtorch')
+  .version('0.1.0');
+program.addCommand(demoCommand());
+program.addCommand(benchCommand());
+program.addCommand(dataCommand());
+
+program.parseAsync(process.argv).catch((e: Error) => {
+  console.error(`selfsup: ${e.message}`);
+  process.exit(1);
+});
