@@ -41,7 +41,7 @@ export interface MemoryReport {
   liveBytes: number;
   peakBytes: number;
   liveStorages: number;
-  /** V8's total of external memory, to which the engine reports its CPU tensors' bytes (it drives GC pressure). */
+  /** V8's total of external memory; the engine adds its CPU tensors' bytes in steps of 256 MiB (GC pressure for undisposed tensors). */
   externalBytes: number;
 }
 export function memory(): MemoryReport {

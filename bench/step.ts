@@ -1,0 +1,58 @@
+// Training-step throughput of selfsup against PyTorch (Debian python3-torch) and plain
+// C++ libtorch on the same model, in the same run. Each round runs the three programs
+// one after another (fresh processes, order rotated) and the median of the rounds is compared.
+//   node dist/bench/step.js [--arch convnet_s] [--batch 128] [--steps 20] [--warmup 5] [--rounds 5] [--threads 2] [--channels-last]
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { values: a } = parseArgs({
+  options: {
+    arch: { type: 'string', default: 'convnet_s' },
+    batch: { type: 'string', default: '128' },
+    steps: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '5' },
+    threads: { type: 'string', default: '2' },
+    'channels-last': { type: 'boolean', default: false },
+  },
+});
+const common = ['--batch', a.batch!, '--steps', a.steps!, '--warmup', a.warmup!, '--threads', a.threads!];
+if (a['channels-last']) common.push('--channels-last');
+
+execFileSync('bash', [join(root, 'bench/reference/build.sh')], { stdio: 'inherit' });
+const impls: Record<string, [string, string[]]> = {
+  selfsup: [process.execPath, [join(root, 'dist/src/cli/main.js'), 'bench', 'step', '--arch', a.arch!, '--json', ...common]],
+};
+if (a.arch === 'convnet_s') {
+  if (existsSync('/usr/bin/python3')) impls.pytorch = ['/usr/bin/python3', [join(root, 'bench/reference/step_pytorch.py'), ...common]];
+  impls.libtorch = [join(root, 'bench/reference/build/step_libtorch'), common];
+}
+
+const names = Object.keys(impls);
+const ms: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+const rounds = Number(a.rounds);
+for (let r = 0; r < rounds; r++) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[(i + r) % names.length]!;
+    const [cmd, args] = impls[name]!;
+    try {
+      const out = execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n').pop()!;
+      ms[name]!.push(JSON.parse(out).msPerStep);
+    } catch (e) {
+      console.error(`${name}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+}
+const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)]!;
+const base = median(ms.selfsup!);
+console.log(`${a.arch}, batch ${a.batch}, ${a.threads} threads${a['channels-last'] ? ', channels-last' : ''}; median of ${rounds} rounds of ${a.steps} steps`);
+for (const n of names) {
+  if (!ms[n]!.length) continue;
+  const m = median(ms[n]!);
+  const ips = (Number(a.batch) * 1000) / m;
+  console.log(`${n.padEnd(9)} ${m.toFixed(1).padStart(7)} ms/step ${ips.toFixed(0).padStart(6)} images/s   selfsup/${n} throughput ${(m / base).toFixed(3)}x   (runs: ${ms[n]!.map((x) => x.toFixed(0)).join(' ')})`);
+}
