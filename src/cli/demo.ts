@@ -1,7 +1,7 @@
 // `selfsup demo`: trains convnet_s on Fashion-MNIST and prints test accuracy.
 import { Command } from 'commander';
 import { manualSeed, setNumThreads, getNumThreads } from '../engine/index.js';
-import { SGD } from '../optim/index.js';
+import { Adam } from '../optim/index.js';
 import { loadFashionMnist } from '../data/fashion_mnist.js';
 import { convnetS } from '../models/index.js';
 import { imageSet, trainClassifier, evaluateClassifier } from '../train/classifier.js';
@@ -14,8 +14,8 @@ export function demoCommand(): Command {
   return new Command('demo')
     .description('train a small convnet on Fashion-MNIST and report test accuracy')
     .option('--epochs <n>', 'training epochs', intArg('--epochs'), 1)
-    .option('--batch <n>', 'batch size', intArg('--batch'), 128)
-    .option('--lr <x>', 'SGD learning rate', floatArg('--lr'), 0.05)
+    .option('--batch <n>', 'batch size', intArg('--batch'), 32)
+    .option('--lr <x>', 'Adam learning rate', floatArg('--lr'), 1e-3)
     .option('--limit <n>', 'use only the first n training images', intArg('--limit'))
     .option('--seed <n>', 'random seed', intArg('--seed', 0), 0)
     .option('--threads <n>', 'intra-op threads', intArg('--threads'))
@@ -29,7 +29,7 @@ export function demoCommand(): Command {
       const trainSet = imageSet(train.images, train.labels, n, train.height, train.width, 1);
       const testSet = imageSet(test.images, test.labels, test.count, test.height, test.width, 1);
       const model = convnetS(10, 1);
-      const opt = new SGD(model.parameters(), { lr: o.lr, momentum: 0.9, weightDecay: 5e-4 });
+      const opt = new Adam(model.parameters(), { lr: o.lr });
       const t0 = performance.now();
       trainClassifier(model, opt, trainSet, { epochs: o.epochs, batchSize: o.batch, seed: o.seed, preprocess: FASHION_MNIST_NORM });
       const secs = (performance.now() - t0) / 1000;
