@@ -82,7 +82,13 @@ OP(to, {
 })
 OP(contiguous, { return Wrap(env, T(info[0]).contiguous()); })
 // channelsLast(t): NCHW tensor stored as NHWC (same shape, different strides)
-OP(channelsLast, { return Wrap(env, T(info[0]).contiguous(at::MemoryFormat::ChannelsLast)); })
+// A copy is made even when the tensor already counts as channels-last (e.g. one channel,
+// whose NCHW strides pass the check): oneDNN then picks its NHWC kernels, as after PyTorch's
+// module.to(memory_format=torch.channels_last).
+OP(channelsLast, {
+  at::Tensor& t = T(info[0]);
+  return Wrap(env, t.to(t.options(), false, false, at::MemoryFormat::ChannelsLast));
+})
 
 void RegisterCreate(Napi::Env env, Napi::Object exports) {
   EXPORT(fromData);
