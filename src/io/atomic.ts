@@ -29,6 +29,7 @@ export type AtomicFileData = string | Uint8Array | readonly Uint8Array[];
  * `path` atomically. On any error the temporary file is removed and the target is untouched.
  */
 export function writeFileAtomic(path: string, data: AtomicFileData): void {
+  mkdirSync(dirname(path), { recursive: true }); // parent folders are created as needed
   const tmp = tempPathFor(path);
   const chunks: readonly Uint8Array[] =
     typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
