@@ -1,7 +1,7 @@
 // 2-D convolution layer, as torch.nn.Conv2d.
 import { type Tensor, empty, F } from '../engine/index.js';
 import { Module } from './module.js';
-import { computeFans, kaimingUniform_, uniform_ } from './init.js';
+import { resetWeightAndBias_ } from './init.js';
 
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
@@ -75,12 +75,7 @@ export class Conv2d extends Module {
 
   /** PyTorch's default: weight kaiming-uniform with a=sqrt(5) (so ±1/sqrt(fanIn)), bias uniform ±1/sqrt(fanIn). */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    const b = this.bias;
-    if (b !== null) {
-      const { fanIn } = computeFans(this.weight);
-      uniform_(b, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn));
-    }
+    resetWeightAndBias_(this.weight, this.bias);
   }
 
   forward(input: Tensor): Tensor {

@@ -118,3 +118,16 @@ export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   const { fanIn, fanOut } = computeFans(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }
+
+/**
+ * PyTorch's default for Linear and Conv2d: weight kaiming-uniform with a=sqrt(5) (so
+ * ±1/sqrt(fanIn)), bias uniform ±1/sqrt(fanIn).
+ */
+export function resetWeightAndBias_(weight: Tensor, bias: Tensor | null): void {
+  kaimingUniform_(weight, { a: Math.sqrt(5) });
+  if (bias !== null) {
+    const { fanIn } = computeFans(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    uniform_(bias, -bound, bound);
+  }
+}

@@ -1,7 +1,7 @@
 // Linear (fully connected) layer and Identity, as torch.nn.Linear / torch.nn.Identity.
 import { type Tensor, empty, F } from '../engine/index.js';
 import { Module } from './module.js';
-import { computeFans, kaimingUniform_, uniform_ } from './init.js';
+import { resetWeightAndBias_ } from './init.js';
 
 /** y = x W^T + b. input [..., inFeatures] -> [..., outFeatures]; weight [out, in], bias [out]. */
 export class Linear extends Module {
@@ -29,13 +29,7 @@ export class Linear extends Module {
 
   /** PyTorch's default: weight kaiming-uniform with a=sqrt(5) (so ±1/sqrt(fanIn)), bias uniform ±1/sqrt(fanIn). */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    const b = this.bias;
-    if (b !== null) {
-      const { fanIn } = computeFans(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(b, -bound, bound);
-    }
+    resetWeightAndBias_(this.weight, this.bias);
   }
 
   forward(input: Tensor): Tensor {
