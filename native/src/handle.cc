@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <sstream>
+#include <mutex>
 #include <unordered_map>
 
 namespace selfsup {
@@ -371,6 +372,20 @@ OP(manualSeed, {
   return env.Undefined();
 })
 
+// getRngState() -> uint8 tensor holding the default CPU generator's state (for exact resume).
+OP(getRngState, {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return Wrap(env, gen.get_state());
+})
+// setRngState(uint8 tensor from getRngState)
+OP(setRngState, {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(T(info[0]));
+  return env.Undefined();
+})
+
 OP(setGradEnabled, {
   c10::GradMode::set_enabled(Flag(info[0]));
   return env.Undefined();
@@ -408,6 +423,8 @@ void RegisterHandle(Napi::Env env, Napi::Object exports) {
   EXPORT(setNumThreads);
   EXPORT(getNumThreads);
   EXPORT(manualSeed);
+  EXPORT(getRngState);
+  EXPORT(setRngState);
   EXPORT(setGradEnabled);
   EXPORT(isGradEnabled);
   EXPORT(cudaDeviceCount);

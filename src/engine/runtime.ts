@@ -1,11 +1,21 @@
 // Process-wide engine state: random seed, threads, grad mode, devices, memory report.
 import { availableParallelism } from 'node:os';
 import { N } from './native.js';
+import { Tensor } from './tensor.js';
 
 /** Seeds libtorch's generators (CPU and CUDA): same seed, same numbers. */
 export function manualSeed(seed: number): void {
   if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`manualSeed: seed must be a non-negative integer, got ${seed}`);
   N.manualSeed(seed);
+}
+
+/** The CPU generator's state as a uint8 tensor (save it in a checkpoint to resume the exact random stream). */
+export function getRngState(): Tensor {
+  return new Tensor(N.getRngState());
+}
+/** Restores a state from getRngState(). */
+export function setRngState(state: Tensor): void {
+  N.setRngState(state.handle);
 }
 
 /** Sets libtorch's intra-op thread count. */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   tensor, tidy, zeros, ones, full, arange, linspace, eye, empty, rand, randn, randint, randperm, manualSeed,
-  zerosLike, onesLike, fullLike, type Tensor,
+  zerosLike, onesLike, fullLike, getRngState, setRngState, type Tensor,
 } from '../../src/engine/index.js';
 import { assertClose } from '../helpers/assert.js';
 
@@ -186,3 +186,16 @@ test('randperm is a permutation of 0..n-1 (int64), seeded', () =>
     assert.notDeepEqual(nums(randperm(50)), v);
     assert.deepEqual(nums(randperm(0)), []);
   }));
+
+test('getRngState/setRngState resume the exact random stream', () => {
+  manualSeed(3);
+  randn([5]);
+  const state = getRngState();
+  const a = Array.from(rand([7]).data() as Float32Array).concat(Array.from(randn([3]).data() as Float32Array));
+  randn([100]); // move on
+  setRngState(state);
+  const b = Array.from(rand([7]).data() as Float32Array).concat(Array.from(randn([3]).data() as Float32Array));
+  assert.deepEqual(b, a);
+  assert.throws(() => setRngState(zeros([3])), /setRngState\(\[3\] float32\)/);
+  state.dispose();
+});
