@@ -50,8 +50,10 @@ test(
     mkdirSync(join(d, 'x'), { recursive: true });
     assert.throws(() => writeFileAtomic(d, 'x'));
     assert.deepEqual(readdirSync(dir).sort(), ['b.bin', 'isdir']);
-    // A missing parent folder is an error, not a silent mkdir.
-    assert.throws(() => writeFileAtomic(join(dir, 'nope', 'c'), 'x'), /ENOENT/);
+    // Missing parent folders are created (a checkpoint into a new run folder).
+    writeFileAtomic(join(dir, 'new', 'sub', 'c'), 'x');
+    assert.equal(readFileSync(join(dir, 'new', 'sub', 'c'), 'utf8'), 'x');
+    assert.deepEqual(readdirSync(join(dir, 'new', 'sub')), ['c']);
   }),
 );
 
