@@ -3,7 +3,7 @@
 //   1. $LIBTORCH: a folder with include/ and lib/ (a libtorch zip, or a CUDA build);
 //   2. LIBTORCH_USE_PYTORCH=1: the libtorch inside Python's torch package;
 //   3. otherwise Debian's system paths (package libtorch-dev).
-// Usage: node scripts/libtorch.mjs include|libdirs|libs|ldflags|cflags|describe
+// Usage: node scripts/libtorch.mjs include|libdirs|libs|cflags|describe
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -47,7 +47,13 @@ function locate() {
   return { kind: 'system', root: '/usr', libdir: multiarch, abi: '1', system: true };
 }
 
-const t = locate();
+let t;
+try {
+  t = locate();
+} catch (e) {
+  console.error(`libtorch.mjs: ${e.message}`);
+  process.exit(1);
+}
 const include = t.system ? '/usr/include' : join(t.root, 'include');
 const libdir = t.libdir ?? join(t.root, 'lib');
 const includes = [include, join(include, 'torch/csrc/api/include')];
@@ -65,7 +71,7 @@ const out = {
   describe: [`libtorch from ${t.kind}: ${t.root} (lib ${libdir}, cuda ${cuda ? 'yes' : 'no'})`],
 }[what];
 if (!out) {
-  console.error('usage: node scripts/libtorch.mjs include|libs|cflags|describe');
+  console.error('usage: node scripts/libtorch.mjs include|libdirs|libs|cflags|describe');
   process.exit(2);
 }
 console.log(out.join(' '));
