@@ -1,6 +1,10 @@
 // The model zoo: architectures by name.
 import type { Module } from '../nn/index.js';
 import { convnetS } from './convnet_s.js';
+import { alexnetS, alexnet } from './alexnet.js';
+import { vggS, vgg16 } from './vgg.js';
+import { resnet18, BasicBlock } from './resnet.js';
+import { ZooNet, Trunk, NumberedTrunk, type HeadSpec } from './zoo_net.js';
 
 export interface ArchInfo {
   /** Builds the network for numClasses outputs and inChannels input channels. */
@@ -8,10 +12,41 @@ export interface ArchInfo {
   /** The input size [H, W] the network is meant for. */
   inputSize: [number, number];
   description: string;
+  /** Feature tap names of the trunk (empty for nets without a trunk/head split). */
+  taps: string[];
+  /** Smallest square input side the network accepts (a jigsaw tile must be at least this). */
+  minInputSize: number;
 }
 
+const VGG_TAPS = [1, 2, 3, 4, 5].flatMap((b) => [...Array.from({ length: b <= 2 ? 2 : 3 }, (_, i) => `conv${b}_${i + 1}`), `conv${b}`]);
+const ALEX_TAPS = ['conv1', 'conv2', 'conv3', 'conv4', 'conv5'];
+
 export const ARCHS: Record<string, ArchInfo> = {
-  convnet_s: { build: convnetS, inputSize: [32, 32], description: 'small CNN for 32 px input (3 conv + BN, global pool, linear)' },
+  convnet_s: { build: convnetS, inputSize: [32, 32], description: 'small CNN for 32 px input (3 conv + BN, global pool, linear)', taps: [], minInputSize: 4 },
+  alexnet_s: {
+    build: alexnetS, inputSize: [32, 32], taps: ALEX_TAPS, minInputSize: 1,
+    description: "AlexNet's pattern for 32 px input (5 conv + BN, 2x2 adaptive pool, fc 512-512)",
+  },
+  vgg_s: {
+    build: vggS, inputSize: [32, 32], taps: VGG_TAPS, minInputSize: 1,
+    description: "VGG16's pattern for 32 px input (13 conv + BN, widths 16-128, ceil-mode pools, fc 512-512)",
+  },
+  alexnet: {
+    build: (c, ch) => alexnet(c, ch), inputSize: [224, 224], taps: ALEX_TAPS, minInputSize: 63,
+    description: "full-size AlexNet for 224 px (torchvision's layout, no BN)",
+  },
+  alexnet_bn: {
+    build: (c, ch) => alexnet(c, ch, { bn: true }), inputSize: [224, 224], taps: ALEX_TAPS, minInputSize: 63,
+    description: "full-size AlexNet for 224 px with BN after every conv",
+  },
+  vgg16: {
+    build: (c, ch) => vgg16(c, ch), inputSize: [224, 224], taps: VGG_TAPS, minInputSize: 32,
+    description: "full-size VGG16 with BN for 224 px (torchvision's vgg16_bn)",
+  },
+  resnet18: {
+    build: resnet18, inputSize: [224, 224], taps: ['conv1', 'layer1', 'layer2', 'layer3', 'layer4'], minInputSize: 1,
+    description: "ResNet-18 for 224 px (torchvision's layout)",
+  },
 };
 
 export function getArch(name: string): ArchInfo {
@@ -20,4 +55,14 @@ export function getArch(name: string): ArchInfo {
   return a;
 }
 
-export { convnetS };
+/** Builds a zoo arch with a trunk/head split (every arch but convnet_s). */
+export function buildZooNet(name: string, numClasses: number, inChannels: number): ZooNet {
+  const net = getArch(name).build(numClasses, inChannels);
+  if (!(net instanceof ZooNet)) {
+    net.dispose();
+    throw new Error(`arch '${name}' has no trunk/head split; use one of ${Object.keys(ARCHS).filter((k) => ARCHS[k]!.taps.length > 0).join(', ')}`);
+  }
+  return net;
+}
+
+export { convnetS, alexnetS, alexnet, vggS, vgg16, resnet18, BasicBlock, ZooNet, Trunk, NumberedTrunk, type HeadSpec };
