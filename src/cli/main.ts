@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { demoCommand } from './demo.js';
 import { benchCommand } from './bench.js';
 import { dataCommand } from './data.js';
+import { pretextCommand } from './pretext.js';
 
 const program = new Command()
   .name('selfsup')
@@ -12,6 +13,7 @@ const program = new Command()
 program.addCommand(demoCommand());
 program.addCommand(benchCommand());
 program.addCommand(dataCommand());
+program.addCommand(pretextCommand());
 
 program.parseAsync(process.argv).catch((e: Error) => {
   console.error(`selfsup: ${e.message}`);
