@@ -37,5 +37,12 @@ export function vggS(numClasses = 10, inChannels = 3): ZooNet {
  */
 export function vgg16(numClasses = 1000, inChannels = 3, o: { bn?: boolean } = {}): ZooNet {
   const trunk = vggTrunk(inChannels, [64, 128, 256, 512, 512], { bn: o.bn ?? true, ceilMode: false });
-  return new ZooNet(trunk, 512, { pool: 7, hidden: [4096, 4096], dropout: { p: 0.5, where: 'after', layers: [0, 1] } }, numClasses);
+  const net = new ZooNet(trunk, 512, { pool: 7, hidden: [4096, 4096], dropout: { p: 0.5, where: 'after', layers: [0, 1] } }, numClasses);
+  // torchvision's VGG init: convs kaiming-normal (fan out, relu), fc normal(0, 0.01), biases 0.
+  for (const m of net.modules()) {
+    if (m instanceof nn.Conv2d) nn.init.kaimingNormal_(m.weight, { mode: 'fanOut', nonlinearity: 'relu' });
+    if (m instanceof nn.Linear) nn.init.normal_(m.weight, 0, 0.01);
+    if (m instanceof nn.Conv2d || m instanceof nn.Linear) nn.init.zeros_(m.bias!);
+  }
+  return net;
 }

@@ -181,6 +181,12 @@ test('state dict keys are stable dotted names (torchvision numbering under trunk
   const v = vgg16(10, 3);
   const vk = new Set(v.stateDict().keys());
   for (const i of [0, 3, 7, 10, 14, 17, 20, 24, 27, 30, 34, 37, 40]) assert.ok(vk.has(`trunk.${i}.weight`) && vk.has(`trunk.${i + 1}.running_mean`), `conv at ${i}`);
+  // torchvision's VGG init: conv std sqrt(2 / fanOut) = sqrt(2 / (64 * 9)), fc std 0.01, biases 0.
+  const sd = v.stateDict();
+  const std = (k: string) => tidy(() => sd.get(k)!.std().item());
+  assert.ok(Math.abs(std('trunk.0.weight') / Math.sqrt(2 / (64 * 9)) - 1) < 0.05, `conv std ${std('trunk.0.weight')}`);
+  assert.ok(Math.abs(std('head.5.weight') / 0.01 - 1) < 0.01, `fc std ${std('head.5.weight')}`);
+  for (const k of ['trunk.0.bias', 'trunk.40.bias', 'head.2.bias', 'head.8.bias']) assert.equal(tidy(() => sd.get(k)!.abs().max().item()), 0, k);
   v.dispose();
 });
 
