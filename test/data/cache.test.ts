@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -15,15 +14,9 @@ import {
 import { readIdx } from '../../src/data/idx.js';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion_mnist.js';
 import { rng } from '../helpers/random.js';
+import { tempFolders } from '../helpers/tmp.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'selfsup-cache-'));
-process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
-let counter = 0;
-const fresh = (name: string) => {
-  const d = join(tmp, `${name}-${counter++}`);
-  mkdirSync(d, { recursive: true });
-  return d;
-};
+const fresh = tempFolders('cache');
 const quiet = { quiet: true } as const;
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -272,7 +265,7 @@ test('a prepare killed mid-run leaves only a temporary folder, which the next ru
   const { dir } = idxFolder(200, 4, 2, 13);
   const parent = fresh('killed');
   const out = join(parent, 'c');
-  const marker = join(parent, '..', `marker-${counter++}`);
+  const marker = join(fresh('marker'), 'm');
   const cacheModule = new URL('../../src/data/cache/index.js', import.meta.url).href;
   // The child writes some images, tells us, and then hangs until killed.
   const script = `

@@ -2,23 +2,16 @@
 // with sharp (image folders, CSV lists), and the errors for malformed input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, truncateSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync, truncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { openSource, detectFolder, parseCsvLine, type DatasetSource, type Pixels } from '../../src/data/sources/index.js';
 import { openCache, prepareCache } from '../../src/data/cache/index.js';
 import { rng } from '../helpers/random.js';
+import { tempFolders } from '../helpers/tmp.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'selfsup-sources-'));
-process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
-let counter = 0;
-const fresh = (name: string) => {
-  const d = join(tmp, `${name}-${counter++}`);
-  mkdirSync(d, { recursive: true });
-  return d;
-};
+const fresh = tempFolders('sources');
 
 function randomBytes(n: number, seed: number): Uint8Array {
   const r = rng(seed);
