@@ -1,4 +1,5 @@
-// Files: atomic writes, safetensors, training checkpoints.
+// Files: atomic writes, safetensors, training checkpoints, NumPy .npy arrays.
 export * from './atomic.js';
 export * from './safetensors.js';
 export * from './checkpoint.js';
+export * from './npy.js';
