@@ -1,0 +1,4 @@
+// The shared training loop and its parts.
+export { Trainer, evaluate, classify, NonFiniteLossError, CHECKPOINT_FILE, METRICS_FILE, type TrainTask, type TaskOutput, type TrainerOptions, type TrainResult, type EpochMetrics } from './trainer.js';
+export { buildOptimizer, buildScheduler, OPTIMIZERS, SCHEDULES, type OptimConfig, type ScheduleConfig } from './recipe.js';
+export { progress, type Progress } from './progress.js';
