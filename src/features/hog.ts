@@ -1,6 +1,5 @@
 // Histograms of oriented gradients (Dalal & Triggs 2005), computed as scikit-image's
-// skimage.feature.hog computes them (skimage/feature/_hog.py, _hoghistogram.pyx), for a whole
-// batch at once with tensor ops:
+// skimage.feature.hog computes them (skimage/feature/_hog.py, _hoghistogram.pyx):
 //   1. optional square root of every pixel (transform_sqrt);
 //   2. centred differences g_row[r] = x[r+1] - x[r-1], g_col[c] = x[c+1] - x[c-1], zero on the
 //      image border; with several channels each pixel takes the gradient of the channel whose
@@ -12,9 +11,14 @@
 //   4. every block of cellsPerBlock cells (stride one cell) is normalised (L1, L1-sqrt, L2 or
 //      L2-Hys, eps = 1e-5) and the blocks are concatenated in the order
 //      [blocks_row, blocks_col, cells_row, cells_col, orientations].
-// Gradients are taken in float32 (the input's dtype, as skimage does for float32 images), then
-// everything runs in float64 as skimage's histograms do; the result is float32.
-import { type Tensor, F, tensor, where, zeros } from '../engine/index.js';
+// Gradients are float32 (the input's dtype, as skimage keeps it for float32 images), angles and
+// histograms float64 as in skimage; the result is float32.
+//
+// The kernel is a plain loop over pixels: measured on 256 images of 32x32 it ran 2x faster
+// (17,000 vs 7,900 images/s) than the same computation as batched tensor ops, whose one-hot
+// votes ([B, H, W, orientations]) and per-edge comparisons cost far more than the arithmetic
+// (8x at 3x96x96), and it follows skimage's arithmetic step for step (atan2 and all).
+import { type Tensor, tensor, tidy } from '../engine/index.js';
 
 export type BlockNorm = 'L1' | 'L1-sqrt' | 'L2' | 'L2-Hys';
 export const BLOCK_NORMS: readonly BlockNorm[] = ['L1', 'L1-sqrt', 'L2', 'L2-Hys'];
@@ -82,101 +86,120 @@ export function hogDim(imageShape: readonly number[], o: HogOptions = {}): numbe
 }
 
 /**
- * The inner bin edges k * 180/n degrees (k = 1..n-1) as directions (cos, sin). A gradient
- * (g_col, g_row) folded into the upper half plane has angle >= edge exactly when
- * g_row * cos - g_col * sin >= 0. Edges that skimage computes as exactly 45, 90 or 135 degrees
- * use exact directions, so that gradients lying on them (g_row = +-g_col, g_col = 0) fall in
- * the bin above, as in skimage.
+ * HOG descriptors of n images [C, H, W] stored one after another in `pixels` (float32, C = 1:
+ * grayscale; C > 1: per pixel the channel with the largest gradient, as skimage with
+ * channel_axis). Returns n x D float32 values, each image's in skimage's order.
  */
-function binEdges(n: number): { cos: number[]; sin: number[] } {
-  const cos: number[] = [], sin: number[] = [];
-  const exact: Record<number, [number, number]> = { 45: [1, 1], 90: [0, 1], 135: [-1, 1] };
-  for (let k = 1; k < n; k++) {
-    const deg = (180 / n) * k; // as skimage: number_of_orientations_per_180 * k
-    const [c, s] = exact[deg] ?? [Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180)];
-    cos.push(c);
-    sin.push(s);
+export function hogArray(pixels: Float32Array, imageShape: readonly number[], o: HogOptions = {}): Float32Array {
+  const p = hogParams(o);
+  const [blocksRow, blocksCol, bRow, bCol, n] = hogShape(imageShape, p);
+  const [C, H, W] = imageShape as [number, number, number];
+  const plane = H * W, imageSize = C * plane;
+  if (pixels.length % imageSize !== 0) {
+    throw new RangeError(`hog: ${pixels.length} values are not a whole number of images [${imageShape.join(', ')}]`);
   }
-  return { cos, sin };
+  const count = pixels.length / imageSize;
+  const [cRow, cCol] = p.pixelsPerCell;
+  const cellsCol = Math.floor(W / cCol);
+  const rows = Math.floor(H / cRow) * cRow, cols = cellsCol * cCol; // pixels of whole cells
+  const blockLen = bRow * bCol * n, dim = blocksRow * blocksCol * blockLen;
+  const out = new Float32Array(count * dim);
+
+  // Bin i holds angles in [edge[i], edge[i + 1]) degrees, edges computed as skimage does.
+  const binWidth = 180 / n;
+  const edge = Float64Array.from({ length: n + 1 }, (_, i) => binWidth * i);
+  const colOffset = Int32Array.from({ length: cols }, (_, c) => Math.floor(c / cCol) * n);
+  const toDegrees = 180 / Math.PI; // numpy's rad2deg
+  const cellArea = cRow * cCol;
+  const image = new Float32Array(imageSize);
+  const hist = new Float64Array(Math.floor(H / cRow) * cellsCol * n); // [cells_row, cells_col, n], sums of magnitudes
+  const block = new Float64Array(blockLen);
+
+  for (let img = 0; img < count; img++) {
+    const src = pixels.subarray(img * imageSize, (img + 1) * imageSize);
+    if (p.transformSqrt) for (let i = 0; i < imageSize; i++) image[i] = Math.sqrt(src[i]!);
+    else image.set(src);
+    hist.fill(0);
+    for (let r = 0; r < rows; r++) {
+      const rowBorder = r === 0 || r === H - 1;
+      const histRow = Math.floor(r / cRow) * cellsCol * n;
+      for (let c = 0; c < cols; c++) {
+        const colBorder = c === 0 || c === W - 1;
+        // Centred differences in float32, zero on the border.
+        let gRow = 0, gCol = 0;
+        if (C === 1) {
+          const i = r * W + c;
+          if (!rowBorder) gRow = Math.fround(image[i + W]! - image[i - W]!);
+          if (!colBorder) gCol = Math.fround(image[i + 1]! - image[i - 1]!);
+        } else {
+          let best = -1;
+          for (let ch = 0; ch < C; ch++) {
+            const i = ch * plane + r * W + c;
+            const a = rowBorder ? 0 : Math.fround(image[i + W]! - image[i - W]!);
+            const b = colBorder ? 0 : Math.fround(image[i + 1]! - image[i - 1]!);
+            const m = Math.fround(Math.sqrt(a * a + b * b)); // float32 np.hypot, as skimage compares channels
+            if (m > best) (best = m), (gRow = a), (gCol = b);
+          }
+        }
+        const magnitude = Math.sqrt(gRow * gRow + gCol * gCol);
+        if (magnitude === 0) continue;
+        let angle = (Math.atan2(gRow, gCol) * toDegrees) % 180; // numpy's % 180: into [0, 180)
+        if (angle < 0) angle += 180;
+        let k = Math.min(n - 1, Math.floor(angle / binWidth));
+        while (k > 0 && angle < edge[k]!) k--;
+        while (k < n - 1 && angle >= edge[k + 1]!) k++;
+        if (angle < edge[k]! || angle >= edge[k + 1]!) continue; // in no bin, as in skimage
+        hist[histRow + colOffset[c]! + k]! += magnitude;
+      }
+    }
+    // Blocks in order [blocks_row, blocks_col, cells_row, cells_col, orientation], each normalised.
+    let at = img * dim;
+    for (let br = 0; br < blocksRow; br++) {
+      for (let bc = 0; bc < blocksCol; bc++) {
+        let j = 0;
+        for (let i = 0; i < bRow; i++) {
+          for (let jj = 0; jj < bCol; jj++) {
+            const h0 = ((br + i) * cellsCol + bc + jj) * n;
+            for (let k = 0; k < n; k++) block[j++] = hist[h0 + k]! / cellArea; // a cell's mean vote
+          }
+        }
+        normalizeBlock(block, p.blockNorm);
+        for (let k = 0; k < blockLen; k++) out[at++] = block[k]!;
+      }
+    }
+  }
+  return out;
 }
 
-/** skimage's _hog_channel_gradient for every channel: [B, C, H, W] -> two [B, C, H, W], zero on the border. */
-function gradients(x: Tensor): { gRow: Tensor; gCol: Tensor } {
-  const [, , h, w] = x.shape as [number, number, number, number];
-  const gRow = h >= 3 ? F.pad(x.narrow(2, 2, h - 2).sub(x.narrow(2, 0, h - 2)), [0, 0, 1, 1]) : zeros(x.shape);
-  const gCol = w >= 3 ? F.pad(x.narrow(3, 2, w - 2).sub(x.narrow(3, 0, w - 2)), [1, 1, 0, 0]) : zeros(x.shape);
-  return { gRow, gCol };
-}
-
-/** Normalises each row of blocks [B, K, L] as skimage's _hog_normalize_block. */
-function normalizeBlocks(blocks: Tensor, norm: BlockNorm): Tensor {
-  const l2 = (b: Tensor) => b.div(b.square().sum(-1, true).add(EPS * EPS).sqrt());
-  switch (norm) {
-    case 'L1':
-      return blocks.div(blocks.abs().sum(-1, true).add(EPS));
-    case 'L1-sqrt':
-      return blocks.div(blocks.abs().sum(-1, true).add(EPS)).sqrt();
-    case 'L2':
-      return l2(blocks);
-    case 'L2-Hys':
-      return l2(l2(blocks).clamp(null, 0.2));
+/** skimage's _hog_normalize_block, in place. */
+function normalizeBlock(b: Float64Array, norm: BlockNorm): void {
+  const l2 = () => {
+    let s = 0;
+    for (let i = 0; i < b.length; i++) s += b[i]! * b[i]!;
+    for (let i = 0, d = Math.sqrt(s + EPS * EPS); i < b.length; i++) b[i]! /= d;
+  };
+  if (norm === 'L1' || norm === 'L1-sqrt') {
+    let s = 0;
+    for (let i = 0; i < b.length; i++) s += Math.abs(b[i]!);
+    for (let i = 0, d = s + EPS; i < b.length; i++) b[i] = norm === 'L1' ? b[i]! / d : Math.sqrt(b[i]! / d);
+  } else {
+    l2();
+    if (norm === 'L2-Hys') {
+      for (let i = 0; i < b.length; i++) b[i] = Math.min(b[i]!, 0.2);
+      l2();
+    }
   }
 }
 
 /**
- * HOG descriptors of a batch. images: [B, C, H, W] float32 (C = 1: grayscale; C > 1: the
- * strongest channel per pixel, as skimage with channel_axis). Returns float32 [B, D], or with
- * featureVector false [B, blocks_row, blocks_col, cells_row, cells_col, orientations].
- * Tensors made on the way are freed by the caller's tidy() (or use it inside one).
+ * HOG descriptors of a batch: images [B, C, H, W] (converted to float32) -> float32 [B, D], or
+ * with featureVector false [B, blocks_row, blocks_col, cells_row, cells_col, orientations].
  */
 export function hog(images: Tensor, o: HogOptions = {}, { featureVector = true } = {}): Tensor {
-  const p = hogParams(o);
   if (images.ndim !== 4) throw new RangeError(`hog: expected images [B, C, H, W], got shape [${images.shape.join(', ')}]`);
-  const [batch, , h, w] = images.shape as [number, number, number, number];
-  const [blocksRow, blocksCol, bRow, bCol, n] = hogShape(images.shape.slice(1), p);
-  const [cRow, cCol] = p.pixelsPerCell;
-  const cellsRow = Math.floor(h / cRow), cellsCol = Math.floor(w / cCol);
-
-  let x = images.dtype === 'float32' ? images : images.float();
-  if (p.transformSqrt) x = x.sqrt();
-  const g = gradients(x);
-  let gRow = g.gRow.double(), gCol = g.gCol.double();
-  if (gRow.shape[1]! > 1) {
-    // The channel with the largest magnitude: skimage compares float32 np.hypot values (hypotf).
-    const strongest = gRow.square().add(gCol.square()).sqrt().float().argmax(1, true);
-    gRow = gRow.gather(1, strongest);
-    gCol = gCol.gather(1, strongest);
-  }
-  // Only whole cells count: [B, cellsRow * cRow, cellsCol * cCol].
-  gRow = gRow.select(1, 0).narrow(1, 0, cellsRow * cRow).narrow(2, 0, cellsCol * cCol);
-  gCol = gCol.select(1, 0).narrow(1, 0, cellsRow * cRow).narrow(2, 0, cellsCol * cCol);
-  const magnitude = gRow.square().add(gCol.square()).sqrt();
-
-  // Orientation mod 180 degrees: fold (g_col, g_row) into the upper half plane; g_row = 0 is 0 degrees.
-  const down = gRow.lt(0);
-  const up = gRow.abs();
-  const across = where(up.eq(0), gCol.abs(), where(down, gCol.neg(), gCol));
-  const edges = binEdges(n);
-  let bin: Tensor;
-  if (n === 1) bin = zeros(magnitude.shape, { dtype: 'int64' });
-  else {
-    const cos = tensor(edges.cos, { dtype: 'float64' }).view(1, n - 1, 1, 1);
-    const sin = tensor(edges.sin, { dtype: 'float64' }).view(1, n - 1, 1, 1);
-    // [B, n-1, h, w]: at or beyond each inner edge; the count is the bin.
-    bin = up.unsqueeze(1).mul(cos).sub(across.unsqueeze(1).mul(sin)).ge(0).sum(1);
-  }
-
-  // Cell histograms [B, cellsRow, cellsCol, n]: means of the votes over each cell.
-  const votes = F.oneHot(bin, n).double().mul(magnitude.unsqueeze(-1));
-  const cells = votes.reshape(batch, cellsRow, cRow, cellsCol, cCol, n).sum([2, 4]).div(cRow * cCol);
-
-  // Blocks [B, blocksRow * blocksCol, bRow * bCol * n], normalised, in skimage's order.
-  const blocks = cells
-    .unfold(1, bRow, 1) // [B, blocksRow, cellsCol, n, bRow]
-    .unfold(2, bCol, 1) // [B, blocksRow, blocksCol, n, bRow, bCol]
-    .permute(0, 1, 2, 4, 5, 3)
-    .reshape(batch, blocksRow * blocksCol, bRow * bCol * n);
-  const out = normalizeBlocks(blocks, p.blockNorm).float();
-  return featureVector ? out.reshape(batch, -1) : out.reshape(batch, blocksRow, blocksCol, bRow, bCol, n);
+  const [batch, ...imageShape] = images.shape as [number, number, number, number];
+  const shape = hogShape(imageShape, o);
+  const pixels = (images.dtype === 'float32' ? images.data() : tidy(() => images.float().data())) as Float32Array;
+  const out = hogArray(pixels, imageShape, o);
+  return tensor(out, { shape: featureVector ? [batch, hogDim(imageShape, o)] : [batch, ...shape] });
 }
-
