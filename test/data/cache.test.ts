@@ -15,18 +15,11 @@ import { readIdx } from '../../src/data/idx.js';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion_mnist.js';
 import { rng } from '../helpers/random.js';
 import { tempFolders } from '../helpers/tmp.js';
+import { idxFile } from '../helpers/idx.js';
 
 const fresh = tempFolders('cache');
 const quiet = { quiet: true } as const;
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-function idxFile(dims: number[], data: Uint8Array): Buffer {
-  const head = Buffer.alloc(4 + 4 * dims.length);
-  head[2] = 0x08;
-  head[3] = dims.length;
-  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([head, Buffer.from(data)]);
-}
 
 /** An IDX folder with n random side x side images and labels i mod k; returns the raw bytes. */
 function idxFolder(n: number, side: number, k: number, seed: number): { dir: string; images: Uint8Array; labels: number[] } {

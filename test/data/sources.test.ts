@@ -10,20 +10,13 @@ import { openSource, detectFolder, parseCsvLine, type DatasetSource, type Pixels
 import { openCache, prepareCache } from '../../src/data/cache/index.js';
 import { rng } from '../helpers/random.js';
 import { tempFolders } from '../helpers/tmp.js';
+import { idxFile } from '../helpers/idx.js';
 
 const fresh = tempFolders('sources');
 
 function randomBytes(n: number, seed: number): Uint8Array {
   const r = rng(seed);
   return Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
-}
-
-function idxFile(dims: number[], data: Uint8Array): Buffer {
-  const head = Buffer.alloc(4 + 4 * dims.length);
-  head[2] = 0x08;
-  head[3] = dims.length;
-  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([head, Buffer.from(data)]);
 }
 
 function items(src: DatasetSource): { pixels: Pixels | undefined; path: string | undefined; label: number | null }[] {
