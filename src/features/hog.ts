@@ -19,6 +19,7 @@
 // votes ([B, H, W, orientations]) and per-edge comparisons cost far more than the arithmetic
 // (8x at 3x96x96), and it follows skimage's arithmetic step for step (atan2 and all).
 import { type Tensor, tensor, tidy } from '../engine/index.js';
+import { type FeatureSource, type SourceOptions, checkImageShape, checkImages } from './source.js';
 
 export type BlockNorm = 'L1' | 'L1-sqrt' | 'L2' | 'L2-Hys';
 export const BLOCK_NORMS: readonly BlockNorm[] = ['L1', 'L1-sqrt', 'L2', 'L2-Hys'];
@@ -202,4 +203,57 @@ export function hog(images: Tensor, o: HogOptions = {}, { featureVector = true }
   const pixels = (images.dtype === 'float32' ? images.data() : tidy(() => images.float().data())) as Float32Array;
   const out = hogArray(pixels, imageShape, o);
   return tensor(out, { shape: featureVector ? [batch, hogDim(imageShape, o)] : [batch, ...shape] });
+}
+
+/**
+ * The HOG feature source. Spec: 'hog' or 'hog:KEY=VALUE,...' with keys orientations (N),
+ * cell (N or RxC pixels), block (N or RxC cells), norm (L1, L1-sqrt, L2, L2-Hys), sqrt (true/false;
+ * 'sqrt' alone is true). Defaults are scikit-image's.
+ */
+export function hogSource(spec: string, arg: string, o: SourceOptions): FeatureSource {
+  if (o.pool !== undefined && o.pool !== 'none') throw new Error(`${spec}: --pool applies to pixels and network sources, not to HOG (choose cell and block sizes instead)`);
+  const params = hogParams(parseHogArgs(spec, arg));
+  return {
+    name: spec,
+    dim: (shape) => hogDim(checkImageShape(spec, shape), params),
+    extract(images: Tensor) {
+      checkImages(spec, images);
+      return hog(images, params);
+    },
+    dispose() {},
+  };
+}
+
+function parseHogArgs(spec: string, arg: string): HogOptions {
+  const o: { -readonly [K in keyof HogOptions]: HogOptions[K] } = {};
+  const pair = (key: string, v: string): [number, number] => {
+    const m = /^(\d+)(?:x(\d+))?$/.exec(v);
+    if (!m) throw new Error(`${spec}: ${key} must be N or RxC (positive integers), got '${v}'`);
+    return [Number(m[1]), Number(m[2] ?? m[1])];
+  };
+  for (const item of arg === '' ? [] : arg.split(',')) {
+    const [key, value] = item.includes('=') ? (item.split('=', 2) as [string, string]) : [item, 'true'];
+    switch (key) {
+      case 'orientations':
+        if (!/^\d+$/.test(value)) throw new Error(`${spec}: orientations must be a positive integer, got '${value}'`);
+        o.orientations = Number(value);
+        break;
+      case 'cell':
+        o.pixelsPerCell = pair(key, value);
+        break;
+      case 'block':
+        o.cellsPerBlock = pair(key, value);
+        break;
+      case 'norm':
+        o.blockNorm = value as BlockNorm;
+        break;
+      case 'sqrt':
+        if (value !== 'true' && value !== 'false') throw new Error(`${spec}: sqrt must be true or false, got '${value}'`);
+        o.transformSqrt = value === 'true';
+        break;
+      default:
+        throw new Error(`${spec}: unknown HOG parameter '${key}'; expected orientations, cell, block, norm or sqrt (e.g. hog:cell=4,block=2,norm=L2-Hys)`);
+    }
+  }
+  return o;
 }

@@ -1,0 +1,126 @@
+// Streaming feature extraction: images in order, batch by batch, through a source, rows appended
+// to a .npy file. Memory stays bounded by one batch (ImageNet-size sets stream to disk), and the
+// file appears under its name only when complete (NpyWriter writes a temporary file, then renames).
+// A JSON sidecar (FILE.json, e.g. features.npy.json) says what the rows are.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { dispose, tidy } from '../engine/index.js';
+import { Loader, type ImageSource } from '../data/loader/index.js';
+import { NpyWriter } from '../io/npy.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { progress } from '../train/progress.js';
+import type { FeatureSource } from './source.js';
+
+export const FEATURES_FORMAT = 'selfsup.features';
+
+export interface ExtractOptions {
+  /** Images per batch (default 256). */
+  batchSize?: number;
+  /** Only the first N images (default all). */
+  limit?: number;
+  /** No progress bar. */
+  quiet?: boolean;
+  /** What the images are, for the sidecar (e.g. the cache folder). */
+  data?: string;
+  /** More facts for the sidecar (pool, seed, ...). */
+  info?: Record<string, unknown>;
+  /** Called after each batch is written, with the rows written so far. */
+  onBatch?: (rows: number) => void;
+}
+
+/** The sidecar FILE.json next to a features file. */
+export interface FeaturesInfo {
+  format: typeof FEATURES_FORMAT;
+  version: 1;
+  /** The source spec, e.g. 'random:alexnet_s@conv5'. */
+  source: string;
+  data: string | null;
+  /** Rows (images, in the data's order) and columns. */
+  count: number;
+  dim: number;
+  imageShape: number[];
+  dtype: 'float32';
+  batchSize: number;
+  seconds: number;
+  imagesPerSec: number;
+  created: string;
+  [key: string]: unknown;
+}
+
+export function sidecarPath(featuresPath: string): string {
+  return `${featuresPath}.json`;
+}
+
+/** Reads the sidecar of a features file written by extractFeatures. */
+export function readFeaturesInfo(featuresPath: string): FeaturesInfo {
+  const path = sidecarPath(featuresPath);
+  let info: FeaturesInfo;
+  try {
+    info = JSON.parse(readFileSync(path, 'utf8')) as FeaturesInfo;
+  } catch (e) {
+    throw new Error(`${path}: cannot read the features sidecar (${(e as Error).message})`);
+  }
+  if (info?.format !== FEATURES_FORMAT) throw new Error(`${path}: format is ${JSON.stringify(info?.format)}, expected '${FEATURES_FORMAT}'`);
+  return info;
+}
+
+/**
+ * Runs `source` over the images (index order) and writes an N x D float32 .npy file at `out`
+ * plus its sidecar. On any error the target is left as it was.
+ */
+export async function extractFeatures(source: FeatureSource, images: ImageSource, out: string, o: ExtractOptions = {}): Promise<FeaturesInfo> {
+  const batchSize = o.batchSize ?? 256;
+  const n = Math.min(o.limit ?? images.count, images.count);
+  if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`extractFeatures: limit must be a non-negative integer, got ${o.limit}`);
+  const dim = source.dim(images.shape);
+  const loader = new Loader(images, {
+    batchSize, shuffle: false, dtype: 'float32',
+    indices: n < images.count ? Int32Array.from({ length: n }, (_, i) => i) : undefined,
+  });
+  mkdirSync(dirname(resolve(out)), { recursive: true });
+  let writer: NpyWriter;
+  try {
+    writer = new NpyWriter(out, { dtype: 'float32', shape: [n, dim] });
+  } catch (e) {
+    await loader.close();
+    throw e;
+  }
+  const bar = progress(`features ${source.name}`, n, { unit: 'img', quiet: o.quiet });
+  const start = performance.now();
+  try {
+    for await (const batch of loader.epoch(0)) {
+      const b = batch.indices.length;
+      let rows: Float32Array;
+      try {
+        rows = tidy(() => {
+          const f = source.extract(batch.images);
+          if (f.dtype !== 'float32' || f.ndim !== 2 || f.shape[0] !== b || f.shape[1] !== dim) {
+            throw new Error(`${source.name}: returned ${f.dtype} [${f.shape.join(', ')}] for ${b} images, expected float32 [${b}, ${dim}]`);
+          }
+          return f.data() as Float32Array;
+        });
+      } finally {
+        dispose(batch);
+      }
+      writer.append(rows);
+      bar.tick(b);
+      o.onBatch?.(writer.rowsWritten);
+    }
+    writer.close();
+  } catch (e) {
+    writer.abort();
+    throw e;
+  } finally {
+    bar.stop();
+    await loader.close();
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const info: FeaturesInfo = {
+    ...o.info,
+    format: FEATURES_FORMAT, version: 1, source: source.name, data: o.data ?? null, count: n, dim,
+    imageShape: [...images.shape], dtype: 'float32', batchSize, seconds, imagesPerSec: seconds > 0 ? n / seconds : 0,
+    created: new Date().toISOString(),
+  };
+  writeFileAtomic(sidecarPath(out), `${JSON.stringify(info, null, 2)}\n`);
+  return info;
+}
