@@ -11,6 +11,7 @@ import { memorySource, toShared } from '../../src/data/loader/index.js';
 import { openCache, prepareCache } from '../../src/data/cache/index.js';
 import { readNpy } from '../../src/io/npy.js';
 import { extractFeatures, parseSource, readFeaturesInfo, type FeatureSource } from '../../src/features/index.js';
+import { idxFile } from '../helpers/idx.js';
 import { rng } from '../helpers/random.js';
 import { tempFolders } from '../helpers/tmp.js';
 
@@ -99,14 +100,6 @@ test('a failing source leaves no file behind and an existing target as it was', 
   );
   assert.deepEqual(readdirSync(dir), ['f.npy']);
 });
-
-function idxFile(dims: number[], data: Uint8Array): Buffer {
-  const head = Buffer.alloc(4 + 4 * dims.length);
-  head[2] = 0x08;
-  head[3] = dims.length;
-  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([head, Buffer.from(data)]);
-}
 
 test('selfsup features: a tiny cache end to end, rows equal the source on the cached images', async () => {
   const src = fresh('idx');
