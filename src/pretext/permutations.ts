@@ -147,3 +147,9 @@ export function generatePermutations(opts: PermutationSetOptions): PermutationSe
     meanHamming: n > 1 ? pairSum / ((n * (n - 1)) / 2) : 0,
   };
 }
+
+/** The set as the JSON the command prints and writes: one permutation per line. */
+export function permutationSetJson(s: PermutationSet): string {
+  const rows = s.permutations.map((p) => `    [${p.join(', ')}]`).join(',\n');
+  return `{\n  "permutations": [\n${rows}\n  ],\n  "minHamming": ${s.minHamming},\n  "meanHamming": ${s.meanHamming}\n}\n`;
+}

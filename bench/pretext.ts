@@ -1,0 +1,54 @@
+// Pretext training throughput (jigsaw++ by default) of selfsup against PyTorch (Debian
+// python3-torch) for the same networks and puzzle recipe, in the same run: each round runs both
+// programs (fresh processes, order alternating); medians of the rounds are compared.
+//   node dist/bench/pretext.js [--task jigsaw++] [--archs alexnet_s,vgg_s] [--batch 128] [--steps 20] [--rounds 3] [--threads 2]
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { values: a } = parseArgs({
+  options: {
+    task: { type: 'string', default: 'jigsaw++' },
+    archs: { type: 'string', default: 'alexnet_s,vgg_s' },
+    batch: { type: 'string', default: '128' },
+    steps: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
+    threads: { type: 'string', default: '2' },
+  },
+});
+
+interface Timing { msPerStep: number; imagesPerSec: number; tilesPerSec: number }
+const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)]!;
+
+console.log(`${a.task}, batch ${a.batch} images (${9 * Number(a.batch)} tiles of 9 px), ${a.threads} threads; median of ${a.rounds} rounds of ${a.steps} steps`);
+for (const arch of a.archs!.split(',')) {
+  const common = ['--task', a.task!, '--arch', arch, '--batch', a.batch!, '--steps', a.steps!, '--warmup', a.warmup!, '--threads', a.threads!];
+  const impls: Record<string, [string, string[]]> = {
+    selfsup: [process.execPath, [join(root, 'dist/src/cli/main.js'), 'bench', 'pretext', '--json', ...common]],
+    pytorch: ['/usr/bin/python3', [join(root, 'bench/reference/pretext_pytorch.py'), ...common]],
+  };
+  const names = Object.keys(impls);
+  const runs: Record<string, Timing[]> = { selfsup: [], pytorch: [] };
+  for (let r = 0; r < Number(a.rounds); r++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + r) % names.length]!;
+      const [cmd, args] = impls[name]!;
+      try {
+        runs[name]!.push(JSON.parse(execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n').pop()!) as Timing);
+      } catch (e) {
+        console.error(`${name}: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+  }
+  const ms = (n: string) => median(runs[n]!.map((t) => t.msPerStep));
+  const base = ms('pytorch');
+  for (const n of names) {
+    if (!runs[n]!.length) continue;
+    const m = ms(n);
+    const ips = (Number(a.batch) * 1000) / m;
+    console.log(`${arch.padEnd(10)} ${n.padEnd(8)} ${m.toFixed(1).padStart(7)} ms/step ${ips.toFixed(0).padStart(6)} images/s ${(ips * 9).toFixed(0).padStart(7)} tiles/s   ${n}/pytorch images/s ${(base / m).toFixed(3)}x   (runs: ${runs[n]!.map((t) => t.msPerStep.toFixed(0)).join(' ')})`);
+  }
+}

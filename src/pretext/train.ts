@@ -1,0 +1,217 @@
+// Training a source network on a pretext task into a run folder (see run.ts), through the
+// shared Trainer: `selfsup pretext train` and the library both call trainPretext().
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tidy } from '../engine/index.js';
+import { saveSafetensors, writeFileAtomic } from '../io/index.js';
+import { openCache, type ImageCache } from '../data/cache/index.js';
+import { Compose, Normalize, RandomCrop, RandomHorizontalFlip } from '../data/augment/index.js';
+import { Loader, trainValSplit } from '../data/loader/index.js';
+import type { Module } from '../nn/index.js';
+import { buildZooNet, getArch } from '../models/index.js';
+import { Trainer, CHECKPOINT_FILE, type TrainResult, type TrainTask } from '../train/index.js';
+import type { OptimConfig, ScheduleConfig } from '../train/recipe.js';
+import { generatePermutations, permutationSetJson, type PermutationSet } from './permutations.js';
+import { JigsawPuzzles } from './jigsaw.js';
+import { ContextFreeNetwork } from './cfn.js';
+import { ROTATIONS } from './rotation.js';
+import { jigsawTask, rotationTask } from './tasks.js';
+import {
+  CONFIG_FILE, MODEL_FILE, PERMUTATIONS_FILE, RUN_FORMAT, SUMMARY_FILE, TRUNK_FILE, PRETEXT_TASKS,
+  readPretextConfig, type PretextConfig, type PretextTask,
+} from './run.js';
+
+export interface PretextTrainOptions {
+  task: PretextTask;
+  arch?: string;
+  /** A prepared cache folder. */
+  data: string;
+  /** The run folder. */
+  out: string;
+  epochs?: number;
+  batchSize?: number;
+  optim?: Partial<OptimConfig>;
+  schedule?: ScheduleConfig;
+  seed?: number;
+  /** Fraction of the cache held out to report the pretext accuracy on (default 0.05). */
+  valFraction?: number;
+  /** Jigsaw: number of permutations (default 100), or a set from a file. */
+  permutations?: number;
+  minHamming?: number;
+  permutationFile?: string;
+  crop?: number;
+  tile?: number;
+  grayscale?: number;
+  channelShift?: number;
+  /** occlusion[k]: probability that k tiles come from another image (jigsaw++ default [1/3, 1/3, 1/3]). */
+  occlusion?: number[];
+  tileFeatures?: number;
+  hidden?: number;
+  resume?: boolean;
+  checkpointEvery?: number;
+  /** Stop (with a checkpoint, resumable) after this many steps in total. */
+  maxSteps?: number;
+  /** Load the whole cache into memory (default: when it is under 2 GiB). */
+  memory?: boolean;
+  quiet?: boolean;
+}
+
+export interface PretextResult {
+  dir: string;
+  status: TrainResult['status'];
+  step: number;
+  /** Present when the run completed. */
+  summary?: { trainAccuracy: number; valAccuracy: number | null; valLoss: number | null; chance: number; epochs: number; seconds: number };
+}
+
+/** Reads a permutation set written by `selfsup pretext permutations --out` (or a run's). */
+export function readPermutationFile(path: string): PermutationSet {
+  let j: PermutationSet;
+  try {
+    j = JSON.parse(readFileSync(path, 'utf8')) as PermutationSet;
+  } catch (e) {
+    throw new Error(`${path}: cannot read a permutation set (${(e as Error).message})`);
+  }
+  if (!Array.isArray(j?.permutations) || j.permutations.length === 0) throw new Error(`${path}: expected {"permutations": [[9 ints], ...]}`);
+  return { permutations: j.permutations, minHamming: j.minHamming ?? 0, meanHamming: j.meanHamming ?? 0 };
+}
+
+function openData(path: string, memory: boolean | undefined): ImageCache {
+  const peek = openCache(path);
+  const bytes = peek.count * peek.bytesPerImage;
+  if (memory === false || (memory === undefined && bytes > 2 * 2 ** 30)) return peek;
+  peek.close();
+  return openCache(path, { memory: true });
+}
+
+/** Trains (or resumes) a pretext run; writes the model files when it completes. */
+export async function trainPretext(o: PretextTrainOptions): Promise<PretextResult> {
+  const dir = resolve(o.out);
+  if (!PRETEXT_TASKS.includes(o.task)) throw new Error(`unknown task '${o.task}'; available: ${PRETEXT_TASKS.join(', ')}`);
+  const hasCheckpoint = existsSync(join(dir, CHECKPOINT_FILE));
+  if (o.resume && !hasCheckpoint) throw new Error(`${dir}: nothing to resume (no ${CHECKPOINT_FILE})`);
+  if (!o.resume && (hasCheckpoint || existsSync(join(dir, CONFIG_FILE)))) {
+    throw new Error(`${dir} already holds a run; pass --resume to continue it, or choose another --out`);
+  }
+  const cache = openData(o.data, o.memory);
+  try {
+    let config: PretextConfig, perms: PermutationSet | null;
+    if (o.resume) {
+      config = resumedConfig(dir, o, cache);
+      perms = config.jigsaw ? readPermutationFile(join(dir, PERMUTATIONS_FILE)) : null;
+    } else {
+      perms = o.task === 'rotation' ? null : choosePermutations(o);
+      config = newConfig(o, cache, perms);
+    }
+    if (!o.resume) {
+      writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+      if (perms) writeFileAtomic(join(dir, PERMUTATIONS_FILE), permutationSetJson(perms));
+    }
+    const t = config.train;
+    const { train, val } = trainValSplit(cache.count, { valFraction: t.valFraction, seed: t.seed });
+    const trainTransform = config.task === 'rotation' ? new Compose([new RandomCrop(null, { padding: 2 }), new RandomHorizontalFlip()]) : null;
+    const loader = new Loader(cache, { batchSize: t.batchSize, seed: t.seed, indices: train, dropLast: true, transform: trainTransform, labels: null });
+    const valLoader = val.length > 0 ? new Loader(cache, { batchSize: t.batchSize, seed: t.seed + 1, indices: val, shuffle: false, labels: null }) : null;
+    const { model, task } = buildPretext(config, perms);
+    const trainer = new Trainer({
+      model, task, loader, epochs: t.epochs, seed: t.seed, outDir: dir, resume: o.resume,
+      optim: { optimizer: t.optimizer as OptimConfig['optimizer'], lr: t.lr, momentum: t.momentum, weightDecay: t.weightDecay },
+      schedule: { schedule: t.schedule as ScheduleConfig['schedule'], warmupSteps: t.warmupSteps },
+      checkpointEvery: o.checkpointEvery, stopAfterSteps: o.maxSteps, quiet: o.quiet, label: config.task,
+      ...(valLoader ? { validation: { loader: valLoader } } : {}),
+      meta: { run: RUN_FORMAT, task: config.task, arch: config.arch },
+    });
+    try {
+      const started = performance.now();
+      const r = await trainer.fit();
+      if (r.status !== 'completed') return { dir, status: r.status, step: r.step };
+      const last = readLastEpoch(dir);
+      const summary = {
+        trainAccuracy: last?.accuracy ?? NaN, valAccuracy: last?.valAccuracy ?? null, valLoss: last?.valLoss ?? null,
+        chance: 1 / (perms ? perms.permutations.length : ROTATIONS), epochs: t.epochs, seconds: (performance.now() - started) / 1000,
+      };
+      tidy(() => {
+        saveSafetensors(join(dir, MODEL_FILE), model.stateDict(), { selfsup: JSON.stringify({ task: config.task, arch: config.arch }) });
+        saveSafetensors(join(dir, TRUNK_FILE), (model.getModule('trunk') as Module).stateDict(), { selfsup: JSON.stringify({ arch: config.arch, tap: 'trunk' }) });
+      });
+      writeFileAtomic(join(dir, SUMMARY_FILE), JSON.stringify({ ...summary, step: r.step }, null, 2) + '\n');
+      return { dir, status: r.status, step: r.step, summary };
+    } finally {
+      trainer.dispose();
+      model.dispose();
+      await loader.close();
+      await valLoader?.close();
+    }
+  } finally {
+    cache.close();
+  }
+}
+
+/** The network and trainer task a config describes. */
+export function buildPretext(config: PretextConfig, perms: PermutationSet | null): { model: Module; task: TrainTask } {
+  const inChannels = config.data.shape[0];
+  if (config.jigsaw) {
+    const j = config.jigsaw;
+    const puzzles = new JigsawPuzzles({ permutations: perms!.permutations, crop: j.crop, tile: j.tile, grayscale: j.grayscale, channelShift: j.channelShift, occlusion: j.occlusion });
+    const model = new ContextFreeNetwork(config.arch, inChannels, perms!.permutations.length, config.cfn);
+    return { model, task: jigsawTask(puzzles) };
+  }
+  const model = buildZooNet(config.arch, ROTATIONS, inChannels);
+  return { model, task: rotationTask(new Normalize(config.data.mean, config.data.std)) };
+}
+
+function choosePermutations(o: PretextTrainOptions): PermutationSet {
+  if (o.permutationFile) return readPermutationFile(o.permutationFile);
+  return generatePermutations({ count: o.permutations ?? 100, minHamming: o.minHamming ?? 0, seed: o.seed ?? 0 });
+}
+
+function newConfig(o: PretextTrainOptions, cache: ImageCache, set: PermutationSet | null): PretextConfig {
+  const arch = o.arch ?? 'alexnet_s';
+  const info = getArch(arch);
+  if (info.taps.length === 0) throw new Error(`arch '${arch}' has no trunk/head split; pretext training needs one of the zoo's trunk nets`);
+  const [c, h, w] = cache.shape;
+  const valFraction = o.valFraction ?? 0.05;
+  const batchSize = o.batchSize ?? 128;
+  const nTrain = cache.count - Math.round(cache.count * valFraction);
+  if (nTrain < batchSize) throw new Error(`${cache.dir}: ${nTrain} training images, fewer than one batch of ${batchSize}`);
+  const config: PretextConfig = {
+    format: RUN_FORMAT, version: 1, task: o.task, arch,
+    data: { cache: cache.dir, shape: [c, h, w], mean: cache.manifest.mean, std: cache.manifest.std, trainImages: nTrain, valImages: cache.count - nTrain },
+    train: {
+      epochs: o.epochs ?? 2, batchSize, optimizer: o.optim?.optimizer ?? 'sgd', lr: o.optim?.lr ?? 0.05, momentum: o.optim?.momentum ?? 0.9,
+      weightDecay: o.optim?.weightDecay ?? 5e-4, schedule: o.schedule?.schedule ?? 'cosine', warmupSteps: o.schedule?.warmupSteps ?? 100,
+      seed: o.seed ?? 0, valFraction,
+    },
+    input: set ? 'per-image' : 'dataset',
+  };
+  if (set) {
+    const occlusion = o.occlusion ?? (o.task === 'jigsaw++' ? [1 / 3, 1 / 3, 1 / 3] : [1]);
+    const puzzles = new JigsawPuzzles({ permutations: [[0, 1, 2, 3, 4, 5, 6, 7, 8]], crop: o.crop, tile: o.tile, grayscale: o.grayscale, channelShift: o.channelShift, occlusion });
+    const g = puzzles.geometry(h, w);
+    if (g.tile < info.minInputSize) throw new Error(`tile side ${g.tile} px is smaller than ${arch} accepts (${info.minInputSize} px)`);
+    config.jigsaw = {
+      permutations: set.permutations.length, minHamming: set.minHamming, meanHamming: set.meanHamming,
+      ...g, grayscale: puzzles.grayscale, channelShift: puzzles.channelShift, occlusion: [...occlusion],
+    };
+    config.cfn = { tileFeatures: o.tileFeatures ?? 256, hidden: o.hidden ?? 512 };
+  }
+  return config;
+}
+
+/** On resume the run's own config decides; options that contradict it are errors. */
+function resumedConfig(dir: string, o: PretextTrainOptions, cache: ImageCache): PretextConfig {
+  const c = readPretextConfig(dir);
+  if (c.task !== o.task) throw new Error(`${dir} was trained on '${c.task}', not '${o.task}'`);
+  if (o.arch !== undefined && o.arch !== c.arch) throw new Error(`${dir} was trained with arch '${c.arch}', not '${o.arch}'`);
+  if (resolve(cache.dir) !== c.data.cache) throw new Error(`${dir} was trained on ${c.data.cache}, not ${cache.dir}`);
+  return c;
+}
+
+function readLastEpoch(dir: string): { accuracy: number; valAccuracy?: number; valLoss?: number } | null {
+  const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').reverse();
+  for (const l of lines) {
+    const m = JSON.parse(l) as { type: string; accuracy: number; valAccuracy?: number; valLoss?: number };
+    if (m.type === 'epoch') return m;
+  }
+  return null;
+}
