@@ -5,6 +5,7 @@ import { demoCommand } from './demo.js';
 import { benchCommand } from './bench.js';
 import { dataCommand } from './data.js';
 import { pretextCommand } from './pretext.js';
+import { clusterCommand } from './cluster.js';
 import { featuresCommand } from './features.js';
 
 const program = new Command()
@@ -15,6 +16,7 @@ program.addCommand(demoCommand());
 program.addCommand(benchCommand());
 program.addCommand(dataCommand());
 program.addCommand(pretextCommand());
+program.addCommand(clusterCommand());
 program.addCommand(featuresCommand());
 
 program.parseAsync(process.argv).catch((e: Error) => {

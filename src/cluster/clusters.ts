@@ -1,0 +1,104 @@
+// A saved clustering: one folder with
+//   centroids.npy            float32 K x D' (in the clustered space, after preprocessing)
+//   assignments.npy          int64 N, each row's cluster
+//   preprocess.safetensors   the fitted Preprocessor (identity when none was asked for)
+//   summary.json             what was run and what came out (ClusterSummary)
+// written atomically (a temporary folder renamed into place).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Tensor, tensor } from '../engine/index.js';
+import { replaceDirAtomicSync, writeFileAtomic } from '../io/atomic.js';
+import { readNpy, writeNpy } from '../io/npy.js';
+import { Preprocessor, type PreprocessConfig } from './preprocess.js';
+
+export const CENTROIDS_FILE = 'centroids.npy';
+export const ASSIGNMENTS_FILE = 'assignments.npy';
+export const PREPROCESS_FILE = 'preprocess.safetensors';
+export const SUMMARY_FILE = 'summary.json';
+export const CLUSTERS_FORMAT = 'selfsup-clusters';
+
+export interface ClusterSummary {
+  format: typeof CLUSTERS_FORMAT;
+  version: 1;
+  features: string;
+  /** Rows clustered and their dimension before / after preprocessing. */
+  n: number;
+  dim: number;
+  clusteredDim: number;
+  k: number;
+  seed: number;
+  init: string;
+  nInit: number;
+  maxIter: number;
+  tol: number;
+  miniBatch: number | null;
+  /** Rows per distance chunk; pseudo-labels made with the same value are bit-identical. */
+  chunkRows: number;
+  preprocessing: PreprocessConfig;
+  /** Sum of squared distances of the rows to their centroids, in the clustered space. */
+  inertia: number;
+  iterations: number;
+  converged: boolean;
+  inertiaHistory: number[];
+  runs: { seed: number; inertia: number; iterations: number; converged: boolean; reseeded: number; seconds: number }[];
+  bestRun: number;
+  clusterSizes: number[];
+  emptyClusters: number;
+  /** Present when true labels were given. */
+  labels?: { cache: string; classes: number; nmi: number; ari: number; purity: number };
+  threads: number;
+  seconds: { load: number; preprocess: number; kmeans: number; total: number };
+  created: string;
+}
+
+/** Writes a clustering folder atomically; `dir` is replaced only when every file is written. */
+export function writeClusters(dir: string, c: { centroids: Tensor; labels: Tensor; preprocessor: Preprocessor; summary: ClusterSummary }): void {
+  const [k, d] = c.centroids.shape as [number, number];
+  const centroids = c.centroids.to('float32');
+  const labels = c.labels.to('int64');
+  try {
+    const centroidData = centroids.data() as Float32Array;
+    const labelData = labels.data() as BigInt64Array;
+    replaceDirAtomicSync(dir, (tmp) => {
+      writeNpy(join(tmp, CENTROIDS_FILE), centroidData, [k, d]);
+      writeNpy(join(tmp, ASSIGNMENTS_FILE), labelData, [labelData.length]);
+      c.preprocessor.save(join(tmp, PREPROCESS_FILE));
+      writeFileAtomic(join(tmp, SUMMARY_FILE), `${JSON.stringify(c.summary, null, 2)}\n`);
+    });
+  } finally {
+    centroids.dispose();
+    labels.dispose();
+  }
+}
+
+export interface LoadedClusters {
+  dir: string;
+  /** float32 [K, D']; dispose with the preprocessor when done. */
+  centroids: Tensor;
+  preprocessor: Preprocessor;
+  summary: ClusterSummary;
+}
+
+/** Reads a folder written by writeClusters (or `selfsup cluster`). */
+export function loadClusters(dir: string): LoadedClusters {
+  const summaryPath = join(dir, SUMMARY_FILE);
+  let summary: ClusterSummary;
+  try {
+    summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as ClusterSummary;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`${dir}: not a clustering folder (no ${SUMMARY_FILE}; run 'selfsup cluster' first)`);
+    throw new Error(`${summaryPath}: cannot read: ${(e as Error).message}`);
+  }
+  if (summary.format !== CLUSTERS_FORMAT) throw new Error(`${summaryPath}: format is '${String(summary.format)}', expected '${CLUSTERS_FORMAT}'`);
+  const c = readNpy(join(dir, CENTROIDS_FILE));
+  if (c.dtype !== 'float32' || c.shape.length !== 2) {
+    throw new Error(`${join(dir, CENTROIDS_FILE)}: expected a float32 K x D matrix, got ${c.dtype} [${c.shape.join(', ')}]`);
+  }
+  const preprocessor = Preprocessor.load(join(dir, PREPROCESS_FILE));
+  if (preprocessor.config.outputDim !== c.shape[1]) {
+    preprocessor.dispose();
+    throw new Error(`${dir}: the preprocessor gives ${preprocessor.config.outputDim} dimensions but the centroids have ${c.shape[1]}`);
+  }
+  return { dir, centroids: tensor(c.data as Float32Array, { shape: c.shape }), preprocessor, summary };
+}

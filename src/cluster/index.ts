@@ -1,0 +1,19 @@
+// Clustering of feature matrices: preprocessing (PCA, whitening, L2), k-means (Lloyd,
+// mini-batch), nearest-centroid pseudo-labels, agreement with true classes, saved folders.
+export { kmeans, type KMeansOptions, type KMeansInit, type KMeansProgress, type KMeansRun, type KMeansResult } from './kmeans.js';
+export { kmeansPlusPlus, randomInit } from './init.js';
+export { assignNearest, CentroidTable, defaultChunkRows, type Assignment } from './nearest.js';
+export { Preprocessor, type PreprocessOptions, type PreprocessConfig } from './preprocess.js';
+export { pseudoLabels, pseudoLabelFile, type Centroids } from './assign.js';
+export { normalizedMutualInfo, adjustedRandIndex, purity, clusterScores, contingencyTable, type ClusterScores, type ContingencyTable, type Labels } from './metrics.js';
+export { loadFeatures, readFeatureRows, featuresHeader } from './features.js';
+export {
+  writeClusters,
+  loadClusters,
+  CENTROIDS_FILE,
+  ASSIGNMENTS_FILE,
+  PREPROCESS_FILE,
+  SUMMARY_FILE,
+  type ClusterSummary,
+  type LoadedClusters,
+} from './clusters.js';

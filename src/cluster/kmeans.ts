@@ -1,0 +1,169 @@
+// k-means (Lloyd's algorithm) on a float32 matrix in native memory, as scikit-learn's KMeans
+// with algorithm='lloyd': k-means++ or random initialisation, several restarts keeping the
+// lowest inertia, empty clusters re-seeded, convergence when no label changes or when the
+// centroids move less than tol x (mean per-feature variance) in total squared distance.
+// Distances come from chunked matrix products (see nearest.ts), so memory is the data plus
+// O(chunkRows x K + K x D), never N x K.
+import { type Tensor, tensor, tidy, keep, dispose } from '../engine/index.js';
+import { Rng, deriveSeed } from '../data/rng.js';
+import { defaultChunkRows } from './nearest.js';
+import { lloyd, scaledTolerance, type KMeansContext } from './lloyd.js';
+import { kmeansPlusPlus, randomInit, sampleWithoutReplacement } from './init.js';
+import { miniBatchKMeans } from './minibatch.js';
+
+export type KMeansInit = 'k-means++' | 'random';
+
+export interface KMeansOptions {
+  /** Number of clusters. */
+  k: number;
+  /** 'k-means++' (default), 'random' (K distinct rows), or initial centroids [K, D] (then nInit must be 1). */
+  init?: KMeansInit | Tensor;
+  /** Runs from different initialisations; the one with the lowest inertia is kept (default 1). */
+  nInit?: number;
+  /** Most Lloyd iterations per run (default 300, as scikit-learn); epochs for mini-batch. */
+  maxIter?: number;
+  /** Relative tolerance on the centroids' total squared movement (default 1e-4, as scikit-learn). */
+  tol?: number;
+  /** Seed of every random choice (default 0); run r uses deriveSeed(seed, r). */
+  seed?: number;
+  /** Rows per distance chunk (default defaultChunkRows(k)). */
+  chunkRows?: number;
+  /**
+   * k-means++ runs on a random sample of this many rows (default min(N, max(10,000, 32 K)));
+   * Lloyd iterations then use every row.
+   */
+  initSampleSize?: number;
+  /** Mini-batch k-means (Sculley 2010) with batches of this many rows, for data too big for Lloyd. */
+  miniBatch?: number;
+  /** Mini-batch: stop after this many batches without improvement of the smoothed inertia (default 10). */
+  maxNoImprovement?: number;
+  /** Called at every iteration (and once per run at the start and end). */
+  onProgress?: (e: KMeansProgress) => void;
+}
+
+export interface KMeansProgress {
+  phase: 'init' | 'iteration' | 'done';
+  /** 0-based run index, of nInit. */
+  run: number;
+  nInit: number;
+  iteration: number;
+  maxIter: number;
+  /** Inertia at this iteration's assignment (mini-batch: smoothed batch inertia scaled to N). */
+  inertia?: number;
+  /** Rows whose cluster changed at this iteration. */
+  changed?: number;
+}
+
+export interface KMeansRun {
+  seed: number;
+  /** Sum of squared distances of the rows to their centroids, recomputed from the differences at the end. */
+  inertia: number;
+  /** Lloyd iterations (assignment + update); epochs for mini-batch. */
+  iterations: number;
+  converged: boolean;
+  /**
+   * Inertia at each assignment step, the last for the final centroids, as the distance pass
+   * computes it (from the expansion ||x||^2 - 2 x.c + ||c||^2 in float32, so it may differ
+   * from `inertia` by about 1e-7 x sum ||x||^2). Mini-batch: the smoothed batch inertia x N
+   * at each epoch's end, then the final inertia.
+   */
+  inertiaHistory: number[];
+  /** Empty clusters re-seeded over the run. */
+  reseeded: number;
+  seconds: number;
+}
+
+export interface KMeansResult extends KMeansRun {
+  /** float32 [K, D]. */
+  centroids: Tensor;
+  /** int64 [N]: each row's cluster (its nearest centroid). */
+  labels: Tensor;
+  clusterSizes: number[];
+  /** Every run; `bestRun` is the index of the one returned. */
+  runs: KMeansRun[];
+  bestRun: number;
+  chunkRows: number;
+}
+
+/** Initial centroids for run `rng`: k-means++ on a sample, random rows, or given ones. */
+function initialCentroids(x: Tensor, o: KMeansOptions, rng: Rng): Tensor {
+  const n = x.shape[0]!;
+  if (o.init !== undefined && typeof o.init !== 'string') return o.init.to('float32').contiguous().clone();
+  if (o.init === 'random') return randomInit(x, o.k, rng);
+  const size = Math.max(o.k, Math.min(n, o.initSampleSize ?? Math.max(10_000, 32 * o.k)));
+  if (size >= n) return kmeansPlusPlus(x, o.k, rng);
+  return tidy(() => kmeansPlusPlus(x.indexSelect(0, tensor(sampleWithoutReplacement(rng, n, size), { dtype: 'int64' })), o.k, rng));
+}
+
+function checkOptions(x: Tensor, o: KMeansOptions): void {
+  if (x.ndim !== 2) throw new Error(`k-means: the data must be an N x D matrix, got shape [${x.shape.join(', ')}]`);
+  if (x.dtype !== 'float32') throw new Error(`k-means: the data must be float32, got ${x.dtype}`);
+  const [n, dim] = x.shape as [number, number];
+  if (!Number.isInteger(o.k) || o.k < 1) throw new Error(`k-means: k must be a positive integer, got ${o.k}`);
+  if (o.k > n) throw new Error(`k-means: k = ${o.k} is more than the ${n} rows`);
+  const nInit = o.nInit ?? 1;
+  if (!Number.isInteger(nInit) || nInit < 1) throw new Error(`k-means: nInit must be a positive integer, got ${nInit}`);
+  if (o.maxIter !== undefined && (!Number.isInteger(o.maxIter) || o.maxIter < 1)) throw new Error(`k-means: maxIter must be a positive integer, got ${o.maxIter}`);
+  if (o.tol !== undefined && !(o.tol >= 0)) throw new Error(`k-means: tol must be >= 0, got ${o.tol}`);
+  if (o.chunkRows !== undefined && (!Number.isInteger(o.chunkRows) || o.chunkRows < 1)) throw new Error(`k-means: chunkRows must be a positive integer, got ${o.chunkRows}`);
+  if (o.init !== undefined && typeof o.init !== 'string') {
+    const s = o.init.shape;
+    if (s.length !== 2 || s[0] !== o.k || s[1] !== dim) throw new Error(`k-means: initial centroids must be [${o.k}, ${dim}], got [${s.join(', ')}]`);
+    if (nInit !== 1) throw new Error('k-means: given initial centroids allow only nInit = 1');
+  } else if (o.init !== undefined && o.init !== 'k-means++' && o.init !== 'random') {
+    throw new Error(`k-means: init must be 'k-means++' or 'random', got '${String(o.init)}'`);
+  }
+  if (o.miniBatch !== undefined && (!Number.isInteger(o.miniBatch) || o.miniBatch < 1)) throw new Error(`k-means: miniBatch must be a positive integer, got ${o.miniBatch}`);
+}
+
+/** k-means on the rows of x (float32 [N, D]). The result's centroids and labels are yours to dispose. */
+export function kmeans(x: Tensor, opts: KMeansOptions): KMeansResult {
+  checkOptions(x, opts);
+  const [n, dim] = x.shape as [number, number];
+  const nInit = opts.nInit ?? 1;
+  const seed = opts.seed ?? 0;
+  const chunkRows = opts.chunkRows ?? defaultChunkRows(opts.k);
+  const maxIter = opts.maxIter ?? (opts.miniBatch ? 100 : 300);
+  const tolScaled = scaledTolerance(x, opts.tol ?? 1e-4, chunkRows);
+  const xSq = keep(tidy(() => x.square().sum(1)));
+  const runs: KMeansRun[] = [];
+  let best: (KMeansRun & { centroids: Tensor; labels: Tensor }) | undefined;
+  let bestRun = 0;
+  try {
+    for (let r = 0; r < nInit; r++) {
+      const runSeed = deriveSeed(seed, r);
+      const report = (e: Omit<KMeansProgress, 'run' | 'nInit' | 'maxIter'>) => opts.onProgress?.({ ...e, run: r, nInit, maxIter });
+      const ctx: KMeansContext = { x, xSq, n, dim, k: opts.k, chunkRows, maxIter, tolScaled, report };
+      const t0 = performance.now();
+      report({ phase: 'init', iteration: 0 });
+      const rng = new Rng(runSeed);
+      const init = initialCentroids(x, opts, rng);
+      const res = opts.miniBatch
+        ? miniBatchKMeans(ctx, init, rng, { batchSize: opts.miniBatch, maxNoImprovement: opts.maxNoImprovement ?? 10 })
+        : lloyd(ctx, init);
+      const run: KMeansRun = { ...res, seed: runSeed, seconds: (performance.now() - t0) / 1000 };
+      delete (run as Partial<typeof res>).centroids;
+      delete (run as Partial<typeof res>).labels;
+      runs.push(run);
+      report({ phase: 'done', iteration: res.iterations, inertia: res.inertia });
+      if (best === undefined || res.inertia < best.inertia) {
+        dispose([best?.centroids, best?.labels]);
+        best = { ...run, centroids: res.centroids, labels: res.labels };
+        bestRun = r;
+      } else {
+        dispose([res.centroids, res.labels]);
+      }
+    }
+  } catch (err) {
+    dispose([best?.centroids, best?.labels]);
+    throw err;
+  } finally {
+    xSq.dispose();
+  }
+  const b = best!;
+  const clusterSizes = tidy(() => Array.from(b.labels.bincount(opts.k).data() as BigInt64Array, Number));
+  // The returned tensors leave through no tidy(): un-keep them so the caller's scope owns them.
+  b.centroids.kept = false;
+  b.labels.kept = false;
+  return { ...b, clusterSizes, runs, bestRun, chunkRows };
+}

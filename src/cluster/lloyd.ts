@@ -1,0 +1,200 @@
+// Lloyd's algorithm: alternate the assignment step (nearest centroid, chunked matrix products
+// from nearest.ts) and the update step (each centroid to the mean of its rows), re-seeding
+// empty clusters, until no label changes, the centroids move less than the tolerance, or the
+// iteration limit.
+import { type Tensor, tensor, zeros, empty, tidy, keep, dispose } from '../engine/index.js';
+import { CentroidTable, forEachChunk } from './nearest.js';
+import type { KMeansProgress, KMeansRun } from './kmeans.js';
+
+/** What the runs share: the data, its size, and the tolerance scaled to the data. */
+export interface KMeansContext {
+  x: Tensor;
+  /** ||x||^2 of every row, float32 [N]. */
+  xSq: Tensor;
+  n: number;
+  dim: number;
+  k: number;
+  chunkRows: number;
+  maxIter: number;
+  tolScaled: number;
+  report: (e: Omit<KMeansProgress, 'run' | 'nInit' | 'maxIter'>) => void;
+}
+
+/** scikit-learn's tolerance: tol x mean over features of the (population) variance. */
+export function scaledTolerance(x: Tensor, tol: number, chunkRows: number): number {
+  if (tol === 0) return 0;
+  const [n, dim] = x.shape as [number, number];
+  return tidy(() => {
+    const sum = zeros([dim], { dtype: 'float64' });
+    const sumSq = zeros([dim], { dtype: 'float64' });
+    forEachChunk(n, chunkRows, (s, b) =>
+      tidy(() => {
+        const c = x.narrow(0, s, b).to('float64');
+        sum.add_(c.sum(0));
+        sumSq.add_(c.square().sum(0));
+      }),
+    );
+    const mean = sum.div(n);
+    return sumSq.div(n).sub(mean.square()).mean().item() * tol;
+  });
+}
+
+interface Assigned {
+  labels: Tensor; // int64 [N]
+  sqDist: Tensor; // float32 [N], ||x - c_label||^2
+  inertia: number;
+  sums?: Tensor; // float64 [K, D], per-cluster sums of rows
+  counts?: Float64Array; // [K]
+}
+
+/**
+ * The assignment step: nearest centroids for all rows, their squared distances (from the
+ * expansion in nearest.ts; the inertia is their sum in float64), and optionally per-cluster
+ * sums and counts for the update step.
+ */
+export function assignStep(ctx: KMeansContext, centroids: Tensor, accumulate: boolean): Assigned {
+  const { x, n, k, dim, chunkRows } = ctx;
+  const table = new CentroidTable(centroids);
+  try {
+    return tidy(() => {
+      const labels = empty([n], { dtype: 'int64' });
+      const sqDist = empty([n]);
+      const sums = accumulate ? zeros([k, dim], { dtype: 'float64' }) : undefined;
+      const counts = accumulate ? zeros([k], { dtype: 'int64' }) : undefined;
+      let inertia = 0;
+      forEachChunk(n, chunkRows, (s, b) =>
+        tidy(() => {
+          const xc = x.narrow(0, s, b);
+          const { labels: l, sqDist: d } = table.nearest(xc, ctx.xSq.narrow(0, s, b));
+          labels.narrow(0, s, b).copy_(l);
+          sqDist.narrow(0, s, b).copy_(d);
+          inertia += d.sum(0).to('float64').item();
+          if (sums && counts) {
+            // float32 sums within a chunk, float64 across chunks
+            sums.add_(zeros([k, dim]).indexAdd(0, l, xc));
+            counts.add_(l.bincount(k));
+          }
+        }),
+      );
+      return { labels, sqDist, inertia, sums, counts: counts ? Float64Array.from(counts.data() as BigInt64Array, Number) : undefined };
+    });
+  } finally {
+    table.dispose();
+  }
+}
+
+/**
+ * Sum of ||x - c_label||^2 computed from the differences (float32 rows, float64 sum), free of
+ * the cancellation in the expansion ||x||^2 - 2 x.c + ||c||^2 that the assignment step uses.
+ */
+export function exactInertia(ctx: KMeansContext, centroids: Tensor, labels: Tensor): number {
+  let total = 0;
+  forEachChunk(ctx.n, ctx.chunkRows, (s, b) => {
+    total += tidy(() => ctx.x.narrow(0, s, b).sub(centroids.indexSelect(0, labels.narrow(0, s, b))).square().sum().to('float64').item());
+  });
+  return total;
+}
+
+/**
+ * Re-seeds empty clusters as scikit-learn does: each empty cluster takes the row farthest from
+ * its centroid (largest squared distance first) whose own cluster keeps at least one row; that
+ * row becomes the centroid, and the sums, counts and labels are updated to the move. Each move
+ * lowers the inertia (the moved row's distance becomes 0). Returns the number re-seeded.
+ */
+function reseedEmpty(ctx: KMeansContext, a: Assigned): number {
+  const counts = a.counts!;
+  const emptyIds: number[] = [];
+  counts.forEach((c, j) => c === 0 && emptyIds.push(j));
+  if (emptyIds.length === 0) return 0;
+  let m = Math.min(ctx.n, 2 * emptyIds.length + 64);
+  for (;;) {
+    const moved = tidy(() => {
+      const far = a.sqDist.topk(m, 0, true, true).indices; // farthest rows first
+      const farIds = Array.from(far.data() as BigInt64Array, Number);
+      const farLabels = Array.from(a.labels.indexSelect(0, far).data() as BigInt64Array, Number);
+      const taken: [row: number, from: number, to: number][] = [];
+      const left = [...emptyIds];
+      for (let i = 0; i < farIds.length && left.length > 0; i++) {
+        if (counts[farLabels[i]!]! <= 1) continue;
+        const to = left.shift()!;
+        counts[farLabels[i]!]!--;
+        counts[to] = 1;
+        taken.push([farIds[i]!, farLabels[i]!, to]);
+      }
+      if (left.length > 0) {
+        for (const [, from, to] of taken) { // undo; retry with more candidates
+          counts[from]!++;
+          counts[to] = 0;
+        }
+        return null;
+      }
+      for (const [row, from, to] of taken) {
+        const xr = ctx.x.narrow(0, row, 1);
+        a.sums!.narrow(0, from, 1).sub_(xr);
+        a.sums!.narrow(0, to, 1).copy_(xr);
+        a.labels.narrow(0, row, 1).fill_(to);
+        a.sqDist.narrow(0, row, 1).fill_(0);
+      }
+      return taken.length;
+    });
+    if (moved !== null) return moved;
+    if (m === ctx.n) throw new Error(`k-means: cannot re-seed ${emptyIds.length} empty clusters`); // unreachable when N >= K
+    m = Math.min(ctx.n, m * 4);
+  }
+}
+
+/** One Lloyd run from the given initial centroids (which it takes over and disposes). */
+export function lloyd(ctx: KMeansContext, init: Tensor): Omit<KMeansRun, 'seed' | 'seconds'> & { centroids: Tensor; labels: Tensor } {
+  let centroids = keep(init);
+  let prev: Tensor | undefined; // labels after the previous update
+  const history: number[] = [];
+  let iterations = 0;
+  let converged = false;
+  let reseeded = 0;
+  let final: Assigned | undefined;
+  try {
+    for (let it = 0; it < ctx.maxIter; it++) {
+      const a = assignStep(ctx, centroids, true);
+      keep(a.labels);
+      history.push(a.inertia);
+      const changed = prev === undefined ? ctx.n : tidy(() => prev!.ne(a.labels).sum().item());
+      ctx.report({ phase: 'iteration', iteration: it + 1, inertia: a.inertia, changed });
+      iterations++;
+      if (changed === 0) {
+        // The centroids are already the means of these clusters: nothing will move.
+        converged = true;
+        final = a;
+        dispose([a.sums, a.sqDist]);
+        break;
+      }
+      const next = tidy(() => {
+        reseeded += reseedEmpty(ctx, a);
+        const counts = tensor(a.counts!, { dtype: 'float64' }).unsqueeze(1);
+        const c = a.sums!.div(counts).to('float32'); // every count is >= 1 after re-seeding
+        return { c, shift: c.sub(centroids).square().sum().to('float64').item() };
+      });
+      dispose([a.sums, a.sqDist, centroids, prev]);
+      centroids = keep(next.c);
+      prev = a.labels;
+      if (next.shift <= ctx.tolScaled) {
+        converged = true;
+        break;
+      }
+    }
+    if (final === undefined) {
+      // Labels and inertia for the last centroids (scikit-learn does the same final E-step).
+      final = assignStep(ctx, centroids, false);
+      keep(final.labels);
+      final.sqDist.dispose();
+      history.push(final.inertia);
+    }
+    const inertia = exactInertia(ctx, centroids, final.labels);
+    return { centroids, labels: final.labels, inertia, iterations, converged, inertiaHistory: history, reseeded };
+  } catch (err) {
+    dispose([centroids, final?.labels]);
+    throw err;
+  } finally {
+    if (prev !== final?.labels) prev?.dispose();
+  }
+}
+
