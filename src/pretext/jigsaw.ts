@@ -13,8 +13,10 @@
 import { arange, tensor, tidy, where, type Tensor } from '../engine/index.js';
 import type { Rng } from '../data/rng.js';
 
+import { TILES } from './permutations.js';
+
+export { TILES };
 export const GRID = 3;
-export const TILES = GRID * GRID;
 
 export interface JigsawOptions {
   /** Each a permutation of 0..8: slot i of a puzzle holds the tile cut from cell perm[i]. */
