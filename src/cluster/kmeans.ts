@@ -88,7 +88,7 @@ export interface KMeansResult extends KMeansRun {
 /** Initial centroids for run `rng`: k-means++ on a sample, random rows, or given ones. */
 function initialCentroids(x: Tensor, o: KMeansOptions, rng: Rng): Tensor {
   const n = x.shape[0]!;
-  if (o.init !== undefined && typeof o.init !== 'string') return o.init.to('float32').contiguous().clone();
+  if (o.init !== undefined && typeof o.init !== 'string') return tidy(() => (o.init as Tensor).to('float32').contiguous().clone());
   if (o.init === 'random') return randomInit(x, o.k, rng);
   const size = Math.max(o.k, Math.min(n, o.initSampleSize ?? Math.max(10_000, 32 * o.k)));
   if (size >= n) return kmeansPlusPlus(x, o.k, rng);
