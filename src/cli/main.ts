@@ -7,6 +7,7 @@ import { dataCommand } from './data.js';
 import { pretextCommand } from './pretext.js';
 import { clusterCommand } from './cluster.js';
 import { featuresCommand } from './features.js';
+import { transferCommand } from './transfer.js';
 
 const program = new Command()
   .name('selfsup')
@@ -18,6 +19,7 @@ program.addCommand(dataCommand());
 program.addCommand(pretextCommand());
 program.addCommand(clusterCommand());
 program.addCommand(featuresCommand());
+program.addCommand(transferCommand());
 
 program.parseAsync(process.argv).catch((e: Error) => {
   console.error(`selfsup: ${e.message}`);

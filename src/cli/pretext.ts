@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
 import { floatArg, intArg } from './args.js';
-import { addTrainOptions, applyThreads, optimFrom, scheduleFrom, type TrainCli } from './train_options.js';
+import { addTrainOptions, applyThreads, optimFrom, reportRun, scheduleFrom, type TrainCli } from './train_options.js';
 import { trainPretext } from '../pretext/train.js';
 import { PRETEXT_TASKS, type PretextTask } from '../pretext/run.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -74,17 +74,7 @@ export function pretextCommand(): Command {
       crop: o.crop, tile: o.tile, grayscale: o.grayscale, channelShift: o.channelShift, occlusion: o.occlusion,
       tileFeatures: o.tileFeatures, hidden: o.hidden, resume: o.resume, checkpointEvery: o.checkpointEvery, maxSteps: o.maxSteps, quiet: o.quiet,
     });
-    if (r.status !== 'completed') {
-      console.error(`${r.status} at step ${r.step}; continue with the same command and --resume`);
-      process.exitCode = r.status === 'interrupted' ? 130 : 0;
-      return;
-    }
-    const s = r.summary!;
-    if (!o.quiet) {
-      const val = s.valAccuracy === null ? '' : `, validation ${(100 * s.valAccuracy).toFixed(2)}%`;
-      console.log(`${o.task}: pretext accuracy ${(100 * s.trainAccuracy).toFixed(2)}% (training)${val}; chance ${(100 * s.chance).toFixed(2)}%`);
-      console.log(`run: ${r.dir} (${s.seconds.toFixed(0)} s)`);
-    }
+    reportRun(r, `${o.task}: pretext`, 'chance', o.quiet);
   });
 
   return pretext;

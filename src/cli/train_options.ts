@@ -53,3 +53,22 @@ export function optimFrom(o: TrainCli): Partial<OptimConfig> {
 export function scheduleFrom(o: TrainCli): ScheduleConfig | undefined {
   return o.schedule === undefined && o.warmup === undefined ? undefined : { schedule: o.schedule ?? 'cosine', warmupSteps: o.warmup };
 }
+
+/** Prints how a run ended; a stopped or interrupted run says how to go on (exit status 130 for a signal). */
+export function reportRun(
+  r: { dir: string; status: string; step: number; summary?: { trainAccuracy: number; valAccuracy: number | null; chance: number; seconds: number } },
+  what: string,
+  chanceLabel: string,
+  quiet?: boolean,
+): void {
+  if (r.status !== 'completed') {
+    console.error(`${r.status} at step ${r.step}; continue with the same command and --resume`);
+    if (r.status === 'interrupted') process.exitCode = 130;
+    return;
+  }
+  if (quiet) return;
+  const s = r.summary!;
+  const val = s.valAccuracy === null ? '' : `, validation ${(100 * s.valAccuracy).toFixed(2)}%`;
+  console.log(`${what}: accuracy ${(100 * s.trainAccuracy).toFixed(2)}% (training)${val}; ${chanceLabel} ${(100 * s.chance).toFixed(2)}%`);
+  console.log(`run: ${r.dir} (${s.seconds.toFixed(0)} s)`);
+}

@@ -6,22 +6,19 @@
 //   RUN/model.safetensors   the whole pretext network (CFN or rotation classifier), at the end
 //   RUN/trunk.safetensors   its trunk alone (keys as ZooNet.trunk's), at the end
 //   RUN/summary.json        final figures, at the end
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tidy, type Tensor } from '../engine/index.js';
 import { loadSafetensors } from '../io/index.js';
 import { Normalize } from '../data/augment/normalize.js';
 import { buildZooNet, type Trunk } from '../models/index.js';
+import { CONFIG_FILE, TRUNK_FILE, PRETEXT_RUN_FORMAT, TRANSFER_RUN_FORMAT, readRunConfig, type RunTrainConfig } from '../train/run_folder.js';
 
 export const PRETEXT_TASKS = ['jigsaw', 'jigsaw++', 'rotation'] as const;
 export type PretextTask = (typeof PRETEXT_TASKS)[number];
 
-export const RUN_FORMAT = 'selfsup.pretext-run';
-export const CONFIG_FILE = 'config.json';
+export const RUN_FORMAT = PRETEXT_RUN_FORMAT;
 export const PERMUTATIONS_FILE = 'permutations.json';
-export const MODEL_FILE = 'model.safetensors';
-export const TRUNK_FILE = 'trunk.safetensors';
-export const SUMMARY_FILE = 'summary.json';
 
 export interface PretextConfig {
   format: typeof RUN_FORMAT;
@@ -33,10 +30,7 @@ export interface PretextConfig {
   /** Jigsaw tasks: the puzzle geometry and shortcut blockers. */
   jigsaw?: { permutations: number; minHamming: number; meanHamming: number; crop: number; cell: number; tile: number; grayscale: number; channelShift: number; occlusion: number[] };
   cfn?: { tileFeatures: number; hidden: number };
-  train: {
-    epochs: number; batchSize: number; optimizer: string; lr: number; momentum: number; weightDecay: number;
-    schedule: string; warmupSteps: number; seed: number; valFraction: number;
-  };
+  train: RunTrainConfig;
   /**
    * How images are prepared for the trunk when it is used as a feature source: 'per-image'
    * (zero mean, unit variance over each image, as jigsaw tiles were) or 'dataset' (the cache's
@@ -47,16 +41,8 @@ export interface PretextConfig {
 
 /** Reads and checks RUN/config.json. */
 export function readPretextConfig(runDir: string): PretextConfig {
-  const path = join(resolve(runDir), CONFIG_FILE);
-  if (!existsSync(path)) throw new Error(`${runDir}: not a pretext run (no ${CONFIG_FILE})`);
-  let c: PretextConfig;
-  try {
-    c = JSON.parse(readFileSync(path, 'utf8')) as PretextConfig;
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  if (c?.format !== RUN_FORMAT) throw new Error(`${path}: format is ${JSON.stringify(c?.format)}, expected '${RUN_FORMAT}'`);
-  if (!PRETEXT_TASKS.includes(c.task)) throw new Error(`${path}: unknown task ${JSON.stringify(c.task)}`);
+  const c = readRunConfig<PretextConfig>(resolve(runDir), RUN_FORMAT);
+  if (!PRETEXT_TASKS.includes(c.task)) throw new Error(`${join(resolve(runDir), CONFIG_FILE)}: unknown task ${JSON.stringify(c.task)}`);
   return c;
 }
 
@@ -70,20 +56,28 @@ export function standardizePerImage(images: Tensor): Tensor {
   });
 }
 
+/** What loading a trunk needs from any finished run's config (pretext or cluster classification). */
+export interface TrunkRunConfig {
+  format: string;
+  arch: string;
+  data: { shape: [number, number, number]; mean: number[]; std: number[] };
+  input: 'per-image' | 'dataset';
+}
+
 export interface SourceModel {
   trunk: Trunk;
   inChannels: number;
   /** Images in [0, 1], [B, C, H, W] -> the trunk's input, prepared as in training. */
   preprocess(images01: Tensor): Tensor;
-  config: PretextConfig;
+  config: TrunkRunConfig;
   dispose(): void;
 }
 
-/** The trained trunk of a finished pretext run, in eval mode. */
+/** The trained trunk of a finished pretext or cluster-classification run, in eval mode. */
 export function loadSourceModel(runDir: string): SourceModel {
-  const config = readPretextConfig(runDir);
+  const config = readRunConfig<TrunkRunConfig>(resolve(runDir), PRETEXT_RUN_FORMAT, TRANSFER_RUN_FORMAT);
   const path = join(resolve(runDir), TRUNK_FILE);
-  if (!existsSync(path)) throw new Error(`${runDir}: the run has no ${TRUNK_FILE} (it has not finished; resume it with 'selfsup pretext train ... --resume')`);
+  if (!existsSync(path)) throw new Error(`${runDir}: the run has no ${TRUNK_FILE} (it has not finished; resume it with --resume)`);
   const inChannels = config.data.shape[0];
   const net = buildZooNet(config.arch, 1, inChannels);
   const trunk = net.trunk;

@@ -1,25 +1,24 @@
 // Training a source network on a pretext task into a run folder (see run.ts), through the
 // shared Trainer: `selfsup pretext train` and the library both call trainPretext().
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { tidy } from '../engine/index.js';
-import { saveSafetensors, writeFileAtomic } from '../io/index.js';
-import { openCache, type ImageCache } from '../data/cache/index.js';
+import { writeFileAtomic } from '../io/index.js';
+import type { ImageCache } from '../data/cache/index.js';
 import { Compose, Normalize, RandomCrop, RandomHorizontalFlip } from '../data/augment/index.js';
 import { Loader, trainValSplit } from '../data/loader/index.js';
 import type { Module } from '../nn/index.js';
 import { buildZooNet, getArch } from '../models/index.js';
-import { Trainer, CHECKPOINT_FILE, type TrainResult, type TrainTask } from '../train/index.js';
+import {
+  Trainer, checkRunFolder, lastEpoch, openTrainingCache, recipeOf, runTrainConfig, saveFinishedRun, CONFIG_FILE,
+  type TrainResult, type TrainTask,
+} from '../train/index.js';
 import type { OptimConfig, ScheduleConfig } from '../train/recipe.js';
 import { generatePermutations, permutationSetJson, type PermutationSet } from './permutations.js';
 import { JigsawPuzzles } from './jigsaw.js';
 import { ContextFreeNetwork } from './cfn.js';
 import { ROTATIONS } from './rotation.js';
 import { jigsawTask, rotationTask } from './tasks.js';
-import {
-  CONFIG_FILE, MODEL_FILE, PERMUTATIONS_FILE, RUN_FORMAT, SUMMARY_FILE, TRUNK_FILE, PRETEXT_TASKS,
-  readPretextConfig, type PretextConfig, type PretextTask,
-} from './run.js';
+import { PERMUTATIONS_FILE, RUN_FORMAT, PRETEXT_TASKS, readPretextConfig, type PretextConfig, type PretextTask } from './run.js';
 
 export interface PretextTrainOptions {
   task: PretextTask;
@@ -76,24 +75,12 @@ export function readPermutationFile(path: string): PermutationSet {
   return { permutations: j.permutations, minHamming: j.minHamming ?? 0, meanHamming: j.meanHamming ?? 0 };
 }
 
-function openData(path: string, memory: boolean | undefined): ImageCache {
-  const peek = openCache(path);
-  const bytes = peek.count * peek.bytesPerImage;
-  if (memory === false || (memory === undefined && bytes > 2 * 2 ** 30)) return peek;
-  peek.close();
-  return openCache(path, { memory: true });
-}
-
 /** Trains (or resumes) a pretext run; writes the model files when it completes. */
 export async function trainPretext(o: PretextTrainOptions): Promise<PretextResult> {
   const dir = resolve(o.out);
   if (!PRETEXT_TASKS.includes(o.task)) throw new Error(`unknown task '${o.task}'; available: ${PRETEXT_TASKS.join(', ')}`);
-  const hasCheckpoint = existsSync(join(dir, CHECKPOINT_FILE));
-  if (o.resume && !hasCheckpoint) throw new Error(`${dir}: nothing to resume (no ${CHECKPOINT_FILE})`);
-  if (!o.resume && (hasCheckpoint || existsSync(join(dir, CONFIG_FILE)))) {
-    throw new Error(`${dir} already holds a run; pass --resume to continue it, or choose another --out`);
-  }
-  const cache = openData(o.data, o.memory);
+  checkRunFolder(dir, o.resume);
+  const cache = openTrainingCache(o.data, o.memory);
   try {
     let config: PretextConfig, perms: PermutationSet | null;
     if (o.resume) {
@@ -114,9 +101,7 @@ export async function trainPretext(o: PretextTrainOptions): Promise<PretextResul
     const valLoader = val.length > 0 ? new Loader(cache, { batchSize: t.batchSize, seed: t.seed + 1, indices: val, shuffle: false, labels: null }) : null;
     const { model, task } = buildPretext(config, perms);
     const trainer = new Trainer({
-      model, task, loader, epochs: t.epochs, seed: t.seed, outDir: dir, resume: o.resume,
-      optim: { optimizer: t.optimizer as OptimConfig['optimizer'], lr: t.lr, momentum: t.momentum, weightDecay: t.weightDecay },
-      schedule: { schedule: t.schedule as ScheduleConfig['schedule'], warmupSteps: t.warmupSteps },
+      model, task, loader, epochs: t.epochs, seed: t.seed, outDir: dir, resume: o.resume, ...recipeOf(t),
       checkpointEvery: o.checkpointEvery, stopAfterSteps: o.maxSteps, quiet: o.quiet, label: config.task,
       ...(valLoader ? { validation: { loader: valLoader } } : {}),
       meta: { run: RUN_FORMAT, task: config.task, arch: config.arch },
@@ -125,16 +110,12 @@ export async function trainPretext(o: PretextTrainOptions): Promise<PretextResul
       const started = performance.now();
       const r = await trainer.fit();
       if (r.status !== 'completed') return { dir, status: r.status, step: r.step };
-      const last = readLastEpoch(dir);
+      const last = r.epochs.at(-1) ?? lastEpoch(dir);
       const summary = {
         trainAccuracy: last?.accuracy ?? NaN, valAccuracy: last?.valAccuracy ?? null, valLoss: last?.valLoss ?? null,
         chance: 1 / (perms ? perms.permutations.length : ROTATIONS), epochs: t.epochs, seconds: (performance.now() - started) / 1000,
       };
-      tidy(() => {
-        saveSafetensors(join(dir, MODEL_FILE), model.stateDict(), { selfsup: JSON.stringify({ task: config.task, arch: config.arch }) });
-        saveSafetensors(join(dir, TRUNK_FILE), (model.getModule('trunk') as Module).stateDict(), { selfsup: JSON.stringify({ arch: config.arch, tap: 'trunk' }) });
-      });
-      writeFileAtomic(join(dir, SUMMARY_FILE), JSON.stringify({ ...summary, step: r.step }, null, 2) + '\n');
+      saveFinishedRun(dir, model, model.getModule('trunk') as Module, { task: config.task, arch: config.arch }, { ...summary, step: r.step });
       return { dir, status: r.status, step: r.step, summary };
     } finally {
       trainer.dispose();
@@ -170,18 +151,13 @@ function newConfig(o: PretextTrainOptions, cache: ImageCache, set: PermutationSe
   const info = getArch(arch);
   if (info.taps.length === 0) throw new Error(`arch '${arch}' has no trunk/head split; pretext training needs one of the zoo's trunk nets`);
   const [c, h, w] = cache.shape;
-  const valFraction = o.valFraction ?? 0.05;
-  const batchSize = o.batchSize ?? 128;
-  const nTrain = cache.count - Math.round(cache.count * valFraction);
-  if (nTrain < batchSize) throw new Error(`${cache.dir}: ${nTrain} training images, fewer than one batch of ${batchSize}`);
+  const train = runTrainConfig(o);
+  const nTrain = cache.count - Math.round(cache.count * train.valFraction);
+  if (nTrain < train.batchSize) throw new Error(`${cache.dir}: ${nTrain} training images, fewer than one batch of ${train.batchSize}`);
   const config: PretextConfig = {
     format: RUN_FORMAT, version: 1, task: o.task, arch,
     data: { cache: cache.dir, shape: [c, h, w], mean: cache.manifest.mean, std: cache.manifest.std, trainImages: nTrain, valImages: cache.count - nTrain },
-    train: {
-      epochs: o.epochs ?? 2, batchSize, optimizer: o.optim?.optimizer ?? 'sgd', lr: o.optim?.lr ?? 0.05, momentum: o.optim?.momentum ?? 0.9,
-      weightDecay: o.optim?.weightDecay ?? 5e-4, schedule: o.schedule?.schedule ?? 'cosine', warmupSteps: o.schedule?.warmupSteps ?? 100,
-      seed: o.seed ?? 0, valFraction,
-    },
+    train,
     input: set ? 'per-image' : 'dataset',
   };
   if (set) {
@@ -205,13 +181,4 @@ function resumedConfig(dir: string, o: PretextTrainOptions, cache: ImageCache): 
   if (o.arch !== undefined && o.arch !== c.arch) throw new Error(`${dir} was trained with arch '${c.arch}', not '${o.arch}'`);
   if (resolve(cache.dir) !== c.data.cache) throw new Error(`${dir} was trained on ${c.data.cache}, not ${cache.dir}`);
   return c;
-}
-
-function readLastEpoch(dir: string): { accuracy: number; valAccuracy?: number; valLoss?: number } | null {
-  const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').reverse();
-  for (const l of lines) {
-    const m = JSON.parse(l) as { type: string; accuracy: number; valAccuracy?: number; valLoss?: number };
-    if (m.type === 'epoch') return m;
-  }
-  return null;
 }

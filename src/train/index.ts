@@ -2,3 +2,4 @@
 export { Trainer, evaluate, classify, NonFiniteLossError, CHECKPOINT_FILE, METRICS_FILE, type TrainTask, type TaskOutput, type TrainerOptions, type TrainResult, type EpochMetrics } from './trainer.js';
 export { buildOptimizer, buildScheduler, OPTIMIZERS, SCHEDULES, type OptimConfig, type ScheduleConfig } from './recipe.js';
 export { progress, type Progress } from './progress.js';
+export * from './run_folder.js';
