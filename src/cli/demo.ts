@@ -1,14 +1,20 @@
-// `selfsup demo`: trains convnet_s on Fashion-MNIST and prints test accuracy.
+// `selfsup demo`: trains convnet_s on Fashion-MNIST with the shared trainer and prints test accuracy.
 import { Command } from 'commander';
 import { manualSeed, setNumThreads, getNumThreads } from '../engine/index.js';
-import { Adam } from '../optim/index.js';
-import { loadFashionMnist } from '../data/fashion_mnist.js';
+import { loadFashionMnist, type LabeledImages } from '../data/fashion_mnist.js';
+import { Loader, memorySource, Normalize } from '../data/index.js';
 import { convnetS } from '../models/index.js';
-import { imageSet, trainClassifier, evaluateClassifier } from '../train/classifier.js';
+import { Trainer, classify, evaluate } from '../train/index.js';
 import { intArg, floatArg } from './args.js';
 
 // Fashion-MNIST training-set pixel statistics (on [0, 1]).
-export const FASHION_MNIST_NORM = { mean: 0.286, std: 0.353, pad: 2 };
+export const FASHION_MNIST_NORM = { mean: 0.286, std: 0.353 };
+
+/** The first n images of a Fashion-MNIST split as a loader (1 channel, so NHWC = NCHW). */
+export function fashionMnistLoader(d: LabeledImages, n: number, o: { batchSize: number; seed: number; shuffle: boolean }): Loader {
+  const source = memorySource(d.images.subarray(0, n * d.height * d.width), [1, d.height, d.width], d.labels.subarray(0, n));
+  return new Loader(source, { ...o, transform: new Normalize(FASHION_MNIST_NORM.mean, FASHION_MNIST_NORM.std), prefetch: false });
+}
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -19,21 +25,20 @@ export function demoCommand(): Command {
     .option('--limit <n>', 'use only the first n training images', intArg('--limit'))
     .option('--seed <n>', 'random seed', intArg('--seed', 0), 0)
     .option('--threads <n>', 'intra-op threads', intArg('--threads'))
-    .action((o: { epochs: number; batch: number; lr: number; limit?: number; seed: number; threads?: number }) => {
+    .action(async (o: { epochs: number; batch: number; lr: number; limit?: number; seed: number; threads?: number }) => {
       if (o.threads) setNumThreads(o.threads);
       manualSeed(o.seed);
       const train = loadFashionMnist('train');
       const test = loadFashionMnist('test');
       const n = Math.min(o.limit ?? train.count, train.count);
       console.log(`Fashion-MNIST: ${n} training, ${test.count} test images; convnet_s; ${getNumThreads()} threads`);
-      const trainSet = imageSet(train.images, train.labels, n, train.height, train.width, 1);
-      const testSet = imageSet(test.images, test.labels, test.count, test.height, test.width, 1);
       const model = convnetS(10, 1);
-      const opt = new Adam(model.parameters(), { lr: o.lr });
+      const loader = fashionMnistLoader(train, n, { batchSize: o.batch, seed: o.seed, shuffle: true });
+      const trainer = new Trainer({ model, task: classify, loader, epochs: o.epochs, optim: { optimizer: 'adam', lr: o.lr }, label: 'demo' });
       const t0 = performance.now();
-      trainClassifier(model, opt, trainSet, { epochs: o.epochs, batchSize: o.batch, seed: o.seed, preprocess: FASHION_MNIST_NORM });
+      await trainer.fit();
       const secs = (performance.now() - t0) / 1000;
-      const acc = evaluateClassifier(model, testSet, FASHION_MNIST_NORM);
-      console.log(`test accuracy ${(acc * 100).toFixed(2)}% after ${o.epochs} epoch(s) in ${secs.toFixed(1)} s`);
+      const { accuracy } = await evaluate(model, fashionMnistLoader(test, test.count, { batchSize: 500, seed: 0, shuffle: false }), classify);
+      console.log(`test accuracy ${(accuracy * 100).toFixed(2)}% after ${o.epochs} epoch(s) in ${secs.toFixed(1)} s`);
     });
 }
