@@ -7,3 +7,6 @@ export * as models from './models/index.js';
 export * as data from './data/index.js';
 export * as train from './train/index.js';
 export * as pretext from './pretext/index.js';
+export * as features from './features/index.js';
+export * as cluster from './cluster/index.js';
+export * as transfer from './transfer/index.js';
