@@ -2,7 +2,7 @@
 // (Debian python3-sklearn, python3-faiss; bench/reference/kmeans_ref.py) on the same matrix
 // in the same run.
 //   node dist/bench/kmeans.js [--size small|large|both] [--rounds 3] [--iters 20] [--threads 2] [--own-init]
-//       [--variants default,passive,t1]
+//       [--variants default,active,t1]
 // small: 60,000 x 128, K = 100; large: 200,000 x 256, K = 1000. The data is a mixture of K
 // Gaussians (centres N(0, 0.5^2) per coordinate, unit noise), so the clusters overlap and
 // Lloyd does not converge within the iterations. All three start from the same K random rows
@@ -11,9 +11,9 @@
 // timed with it. Every method runs in its own process on data already in memory; times are
 // medians over rounds (order rotated); each method's final centroids are scored here, in
 // float64: inertia = sum over rows of the squared distance to the nearest centroid.
-// selfsup runs once per variant: 'default' (the engine's defaults: 2 OpenMP threads,
-// OpenBLAS's own 2 threads for matrix products), 'passive' (the same with
-// OMP_WAIT_POLICY=passive, so idle OpenMP threads sleep instead of spinning), 't1'
+// selfsup runs once per variant: 'default' (the engine's defaults: 2 OpenMP threads that sleep
+// when idle (OMP_WAIT_POLICY=passive), OpenBLAS's own 2 threads for matrix products), 'active'
+// (libgomp's own default, OMP_WAIT_POLICY=active: idle OpenMP threads spin), 't1'
 // (SELFSUP_THREADS=1: no OpenMP threads; matrix products still use OpenBLAS's threads).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
@@ -34,7 +34,7 @@ const { values: a } = parseArgs({
     iters: { type: 'string', default: '20' },
     threads: { type: 'string', default: '2' },
     'own-init': { type: 'boolean', default: false },
-    variants: { type: 'string', default: 'default,passive' },
+    variants: { type: 'string', default: 'default,active' },
     // worker mode: one selfsup run, as the reference script does for the libraries
     worker: { type: 'boolean', default: false },
     data: { type: 'string' },
@@ -110,9 +110,9 @@ function bench(name: string, n: number, dim: number, k: number): void {
     const own = a['own-init'];
 
     const methods: Record<string, () => { seconds: number; iterations: number; centroids: Float32Array }> = {};
-    const variantEnv: Record<string, Record<string, string>> = { default: {}, passive: { OMP_WAIT_POLICY: 'passive' }, t1: { SELFSUP_THREADS: '1' } };
+    const variantEnv: Record<string, Record<string, string>> = { default: {}, active: { OMP_WAIT_POLICY: 'active' }, t1: { SELFSUP_THREADS: '1' } };
     for (const v of a.variants!.split(',')) {
-      if (!(v in variantEnv)) throw new Error(`--variants: unknown variant '${v}'; expected default, passive or t1`);
+      if (!(v in variantEnv)) throw new Error(`--variants: unknown variant '${v}'; expected default, active or t1`);
       methods[v === 'default' ? 'selfsup' : `selfsup-${v}`] = () => {
         const out = join(dir, `selfsup-${v}.npy`);
         const line = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--worker', '--data', dataPath, '--k', String(k),
