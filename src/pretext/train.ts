@@ -10,9 +10,8 @@ import type { Module } from '../nn/index.js';
 import { buildZooNet, getArch } from '../models/index.js';
 import {
   Trainer, checkRunFolder, lastEpoch, openTrainingCache, recipeOf, runTrainConfig, saveFinishedRun, CONFIG_FILE,
-  type TrainResult, type TrainTask,
+  type RunOptions, type TrainResult, type TrainTask,
 } from '../train/index.js';
-import type { OptimConfig, ScheduleConfig } from '../train/recipe.js';
 import { generatePermutations, permutationSetJson, type PermutationSet } from './permutations.js';
 import { JigsawPuzzles } from './jigsaw.js';
 import { ContextFreeNetwork } from './cfn.js';
@@ -20,20 +19,9 @@ import { ROTATIONS } from './rotation.js';
 import { jigsawTask, rotationTask } from './tasks.js';
 import { PERMUTATIONS_FILE, RUN_FORMAT, PRETEXT_TASKS, readPretextConfig, type PretextConfig, type PretextTask } from './run.js';
 
-export interface PretextTrainOptions {
+export interface PretextTrainOptions extends RunOptions {
   task: PretextTask;
   arch?: string;
-  /** A prepared cache folder. */
-  data: string;
-  /** The run folder. */
-  out: string;
-  epochs?: number;
-  batchSize?: number;
-  optim?: Partial<OptimConfig>;
-  schedule?: ScheduleConfig;
-  seed?: number;
-  /** Fraction of the cache held out to report the pretext accuracy on (default 0.05). */
-  valFraction?: number;
   /** Jigsaw: number of permutations (default 100), or a set from a file. */
   permutations?: number;
   minHamming?: number;
@@ -46,13 +34,8 @@ export interface PretextTrainOptions {
   occlusion?: number[];
   tileFeatures?: number;
   hidden?: number;
-  resume?: boolean;
-  checkpointEvery?: number;
-  /** Stop (with a checkpoint, resumable) after this many steps in total. */
-  maxSteps?: number;
   /** Load the whole cache into memory (default: when it is under 2 GiB). */
   memory?: boolean;
-  quiet?: boolean;
 }
 
 export interface PretextResult {

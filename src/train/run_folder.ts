@@ -17,6 +17,27 @@ export const MODEL_FILE = 'model.safetensors';
 export const TRUNK_FILE = 'trunk.safetensors';
 export const SUMMARY_FILE = 'summary.json';
 
+/** Options every run-folder training takes (pretext training, cluster classification). */
+export interface RunOptions {
+  /** A prepared cache folder. */
+  data: string;
+  /** The run folder. */
+  out: string;
+  epochs?: number;
+  batchSize?: number;
+  optim?: Partial<OptimConfig>;
+  schedule?: ScheduleConfig;
+  seed?: number;
+  /** Fraction of the cache held out for validation (default 0.05). */
+  valFraction?: number;
+  /** Continue the run in `out` from its checkpoint. */
+  resume?: boolean;
+  checkpointEvery?: number;
+  /** Stop (with a checkpoint, resumable) after this many steps in total. */
+  maxSteps?: number;
+  quiet?: boolean;
+}
+
 /** The training options a run's config.json records. */
 export interface RunTrainConfig {
   epochs: number;
@@ -32,7 +53,7 @@ export interface RunTrainConfig {
 }
 
 /** Options as given (undefined: default) -> the recorded config, with the run defaults. */
-export function runTrainConfig(o: { epochs?: number; batchSize?: number; optim?: Partial<OptimConfig>; schedule?: ScheduleConfig; seed?: number; valFraction?: number }): RunTrainConfig {
+export function runTrainConfig(o: Omit<RunOptions, 'data' | 'out'>): RunTrainConfig {
   return {
     epochs: o.epochs ?? 2, batchSize: o.batchSize ?? 128, optimizer: o.optim?.optimizer ?? 'sgd', lr: o.optim?.lr ?? 0.05,
     momentum: o.optim?.momentum ?? 0.9, weightDecay: o.optim?.weightDecay ?? 5e-4, schedule: o.schedule?.schedule ?? 'cosine',

@@ -13,9 +13,8 @@ import { Loader, trainValSplit } from '../data/loader/index.js';
 import { buildZooNet, getArch } from '../models/index.js';
 import {
   Trainer, classify, checkRunFolder, lastEpoch, openTrainingCache, readRunConfig, recipeOf, runTrainConfig, saveFinishedRun,
-  CONFIG_FILE, TRANSFER_RUN_FORMAT, type RunTrainConfig, type TrainResult,
+  CONFIG_FILE, TRANSFER_RUN_FORMAT, type RunOptions, type RunTrainConfig, type TrainResult,
 } from '../train/index.js';
-import type { OptimConfig, ScheduleConfig } from '../train/recipe.js';
 import { ASSIGNMENTS_FILE, SUMMARY_FILE as CLUSTER_SUMMARY } from '../cluster/index.js';
 
 export const TRANSFER_FORMAT = TRANSFER_RUN_FORMAT;
@@ -32,29 +31,16 @@ export interface TransferConfig {
   input: 'dataset';
 }
 
-export interface TransferTrainOptions {
+export interface TransferTrainOptions extends RunOptions {
   /** A clustering folder (`selfsup cluster --out`) or an int64 .npy of pseudo-labels (`selfsup cluster assign`). */
   clusters: string;
   arch?: string;
-  /** The prepared cache whose images the labels are for (same order and count). */
-  data: string;
-  out: string;
-  epochs?: number;
-  batchSize?: number;
-  optim?: Partial<OptimConfig>;
-  schedule?: ScheduleConfig;
-  seed?: number;
-  valFraction?: number;
   /** Sample clusters uniformly, then an image of the cluster (DeepCluster). */
   balanced?: boolean;
   /** Random-crop padding in px (default 2; 0 turns it off). */
   cropPadding?: number;
   /** Random horizontal flips (default true). */
   flip?: boolean;
-  resume?: boolean;
-  checkpointEvery?: number;
-  maxSteps?: number;
-  quiet?: boolean;
 }
 
 export interface TransferResult {
