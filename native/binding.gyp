@@ -9,7 +9,8 @@
         "src/math.cc",
         "src/shape.cc",
         "src/nn.cc",
-        "src/autograd.cc"
+        "src/autograd.cc",
+        "src/cluster.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

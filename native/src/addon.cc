@@ -17,6 +17,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterShape(env, exports);
   RegisterNN(env, exports);
   RegisterAutograd(env, exports);
+  RegisterCluster(env, exports);
   return exports;
 }
 

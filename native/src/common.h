@@ -60,6 +60,7 @@ void RegisterMath(Napi::Env env, Napi::Object exports);
 void RegisterShape(Napi::Env env, Napi::Object exports);
 void RegisterNN(Napi::Env env, Napi::Object exports);
 void RegisterAutograd(Napi::Env env, Napi::Object exports);
+void RegisterCluster(Napi::Env env, Napi::Object exports);
 
 }  // namespace selfsup
 

@@ -2,11 +2,11 @@
 // with algorithm='lloyd': k-means++ or random initialisation, several restarts keeping the
 // lowest inertia, empty clusters re-seeded, convergence when no label changes or when the
 // centroids move less than tol x (mean per-feature variance) in total squared distance.
-// Distances come from chunked matrix products (see nearest.ts), so memory is the data plus
-// O(chunkRows x K + K x D), never N x K.
-import { type Tensor, tensor, tidy, keep, dispose } from '../engine/index.js';
+// Distances come from blocked matrix products (see nearest.ts), so memory is the data plus
+// O(chunkRows x D + K x D), never N x K.
+import { type Tensor, tensor, empty, tidy, keep, dispose } from '../engine/index.js';
 import { Rng, deriveSeed } from '../data/rng.js';
-import { defaultChunkRows } from './nearest.js';
+import { defaultChunkRows, forEachChunk } from './nearest.js';
 import { lloyd, scaledTolerance, type KMeansContext } from './lloyd.js';
 import { kmeansPlusPlus, randomInit, sampleWithoutReplacement } from './init.js';
 import { miniBatchKMeans } from './minibatch.js';
@@ -125,7 +125,8 @@ export function kmeans(x: Tensor, opts: KMeansOptions): KMeansResult {
   const chunkRows = opts.chunkRows ?? defaultChunkRows(opts.k);
   const maxIter = opts.maxIter ?? (opts.miniBatch ? 100 : 300);
   const tolScaled = scaledTolerance(x, opts.tol ?? 1e-4, chunkRows);
-  const xSq = keep(tidy(() => x.square().sum(1)));
+  const xSq = keep(empty([n])); // ||x||^2 per row, by chunks (x.square() would copy all of x)
+  forEachChunk(n, chunkRows, (s, b) => tidy(() => void xSq.narrow(0, s, b).copy_(x.narrow(0, s, b).square().sum(1))));
   const runs: KMeansRun[] = [];
   let best: (KMeansRun & { centroids: Tensor; labels: Tensor }) | undefined;
   let bestRun = 0;

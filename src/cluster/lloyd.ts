@@ -2,7 +2,7 @@
 // from nearest.ts) and the update step (each centroid to the mean of its rows), re-seeding
 // empty clusters, until no label changes, the centroids move less than the tolerance, or the
 // iteration limit.
-import { type Tensor, tensor, zeros, empty, tidy, keep, dispose } from '../engine/index.js';
+import { type Tensor, tensor, zeros, empty, tidy, keep, dispose, clusterKernels } from '../engine/index.js';
 import { CentroidTable, forEachChunk } from './nearest.js';
 import type { KMeansProgress, KMeansRun } from './kmeans.js';
 
@@ -64,16 +64,8 @@ export function assignStep(ctx: KMeansContext, centroids: Tensor, accumulate: bo
       let inertia = 0;
       forEachChunk(n, chunkRows, (s, b) =>
         tidy(() => {
-          const xc = x.narrow(0, s, b);
-          const { labels: l, sqDist: d } = table.nearest(xc, ctx.xSq.narrow(0, s, b));
-          labels.narrow(0, s, b).copy_(l);
-          sqDist.narrow(0, s, b).copy_(d);
-          inertia += d.sum(0).to('float64').item();
-          if (sums && counts) {
-            // float32 sums within a chunk, float64 across chunks
-            sums.add_(zeros([k, dim]).indexAdd(0, l, xc));
-            counts.add_(l.bincount(k));
-          }
+          const acc = sums && counts ? { sums, counts } : undefined;
+          inertia += table.nearestInto(x.narrow(0, s, b), ctx.xSq.narrow(0, s, b), labels.narrow(0, s, b), sqDist.narrow(0, s, b), acc);
         }),
       );
       return { labels, sqDist, inertia, sums, counts: counts ? Float64Array.from(counts.data() as BigInt64Array, Number) : undefined };
@@ -84,15 +76,11 @@ export function assignStep(ctx: KMeansContext, centroids: Tensor, accumulate: bo
 }
 
 /**
- * Sum of ||x - c_label||^2 computed from the differences (float32 rows, float64 sum), free of
+ * Sum of ||x - c_label||^2 computed from the differences in float64 (native, no temporaries), free of
  * the cancellation in the expansion ||x||^2 - 2 x.c + ||c||^2 that the assignment step uses.
  */
 export function exactInertia(ctx: KMeansContext, centroids: Tensor, labels: Tensor): number {
-  let total = 0;
-  forEachChunk(ctx.n, ctx.chunkRows, (s, b) => {
-    total += tidy(() => ctx.x.narrow(0, s, b).sub(centroids.indexSelect(0, labels.narrow(0, s, b))).square().sum().to('float64').item());
-  });
-  return total;
+  return tidy(() => clusterKernels.assignedSqDistanceSum(ctx.x.contiguous(), centroids.to('float32').contiguous(), labels.contiguous()));
 }
 
 /**

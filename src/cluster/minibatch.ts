@@ -4,7 +4,7 @@
 // 10 batches, centroids whose count is below 1% of the largest are re-seeded on batch rows
 // drawn with probability proportional to their squared distance; stop after `maxIter` epochs
 // or when the smoothed batch inertia has not improved for `maxNoImprovement` batches.
-import { type Tensor, tensor, zeros, tidy, keep, dispose, where } from '../engine/index.js';
+import { type Tensor, tensor, zeros, empty, tidy, keep, dispose, where } from '../engine/index.js';
 import type { Rng } from '../data/rng.js';
 import { CentroidTable } from './nearest.js';
 import { assignStep, exactInertia, type KMeansContext } from './lloyd.js';
@@ -37,12 +37,18 @@ export function miniBatchKMeans(
       const uniforms = Float64Array.from({ length: b }, () => rng.next()); // for re-seeding draws
       const next = tidy(() => {
         const xb = x.indexSelect(0, tensor(rows, { dtype: 'int64' }));
+        const labels = empty([b], { dtype: 'int64' });
+        const sqDist = empty([b]);
+        const sums = zeros([k, ctx.dim], { dtype: 'float64' });
+        const counts64 = zeros([k], { dtype: 'int64' });
         const table = new CentroidTable(centroids);
-        const { labels, sqDist } = table.nearest(xb);
-        table.dispose();
-        const batchInertia = sqDist.sum().to('float64').item() / b;
-        const counts = labels.bincount(k).to('float64');
-        const sums = zeros([k, ctx.dim]).indexAdd(0, labels, xb).to('float64');
+        let batchInertia: number;
+        try {
+          batchInertia = table.nearestInto(xb, undefined, labels, sqDist, { sums, counts: counts64 }) / b;
+        } finally {
+          table.dispose();
+        }
+        const counts = counts64.to('float64');
         const w = weights.add(counts);
         const moved = centroids.to('float64').mul(weights.unsqueeze(1)).add_(sums).div_(w.clamp(1, null).unsqueeze(1));
         let c = where(counts.gt(0).unsqueeze(1), moved, centroids).to('float32');

@@ -1,22 +1,24 @@
-// Nearest centroid by batched matrix products, in row chunks so memory stays bounded:
-// ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2, so the nearest c maximises x.c - ||c||^2 / 2,
-// one [B, D] x [D, K] product per chunk of B rows (never an N x K matrix).
-import { type Tensor, empty, tidy, keep } from '../engine/index.js';
+// Nearest centroid by batched matrix products: ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2, so the
+// nearest c maximises x.c - ||c||^2 / 2. The native kernel (native/src/cluster.cc) does one
+// [b, D] x [D, K] product per block of a few hundred to a few thousand rows, picks the maxima
+// and, for k-means, adds the rows to their clusters' sums while the block is in cache; memory
+// is the [b, K] scores of one block, never an N x K matrix.
+import { type Tensor, empty, tidy, keep, clusterKernels } from '../engine/index.js';
 
-/** Elements of the [B, K] float32 score matrix one chunk may hold (32 MiB; sets the default chunk rows). */
+/** Elements of a chunk's [B, K] scores that sets the default chunk rows (8M). */
 export const CHUNK_SCORES = 8 * 2 ** 20;
 
 /**
- * Rows per chunk for K centroids: B x K scores within CHUNK_SCORES, between 1,024 and 16,384
- * rows (measured here: chunks of a few thousand rows keep the scores in cache; much smaller
- * ones pay per-op and thread wake-up costs). Assignments made with the same chunk rows are
- * bit-identical, so k-means and later pseudo-labelling use this same rule.
+ * Rows per chunk for K centroids: B x K within CHUNK_SCORES, between 1,024 and 16,384 rows.
+ * Chunks bound the [B, D] temporaries of the passes around the kernel (preprocessing, the exact
+ * inertia) and the rows handed to the kernel in one call. Assignments made with the same chunk
+ * rows are bit-identical, so k-means and later pseudo-labelling use this same rule.
  */
 export function defaultChunkRows(k: number): number {
   return Math.max(1024, Math.min(16_384, Math.floor(CHUNK_SCORES / Math.max(1, k))));
 }
 
-/** Centroids prepared for repeated queries: C^T [D, K] and ||c||^2 / 2 as a [1, K] row. */
+/** Centroids prepared for repeated queries: C^T [D, K] and ||c||^2 / 2 [K]. */
 export class CentroidTable {
   readonly k: number;
   readonly dim: number;
@@ -30,7 +32,7 @@ export class CentroidTable {
     this.dim = dim;
     [this.#cT, this.#halfSqNorm] = tidy(() => {
       const c = centroids.to('float32');
-      return [keep(c.t().contiguous()), keep(c.square().sum(1, true).t().mul(0.5).contiguous())];
+      return [keep(c.t().contiguous()), keep(c.square().sum(1).mul(0.5).contiguous())];
     });
   }
 
@@ -40,12 +42,21 @@ export class CentroidTable {
    * passed when it is already known.
    */
   nearest(x: Tensor, xSq?: Tensor): { labels: Tensor; sqDist: Tensor } {
-    return tidy(() => {
-      const scores = x.mm(this.#cT).sub_(this.#halfSqNorm); // x.c - ||c||^2 / 2, [B, K]
-      const { values, indices } = scores.max(1);
-      const sqDist = (xSq ?? x.square().sum(1)).sub(values.mul_(2)).clamp_(0);
-      return { labels: indices, sqDist };
-    });
+    const b = x.shape[0]!;
+    const labels = empty([b], { dtype: 'int64' });
+    const sqDist = empty([b]);
+    this.nearestInto(x, xSq, labels, sqDist);
+    return { labels, sqDist };
+  }
+
+  /**
+   * As nearest(), writing into labels (int64 [B]) and sqDist (float32 [B]); returns the float64
+   * sum of sqDist. With `acc`, also adds each row to its cluster's sum (float64 [K, D]) and count
+   * (int64 [K]), in the same pass.
+   */
+  nearestInto(x: Tensor, xSq: Tensor | undefined, labels: Tensor, sqDist: Tensor, acc?: { sums: Tensor; counts: Tensor }): number {
+    if (x.ndim !== 2 || x.shape[1] !== this.dim) throw new Error(`nearest centroid: x must be B x ${this.dim}, got shape [${x.shape.join(', ')}]`);
+    return tidy(() => clusterKernels.nearestCentroidsInto(x.to('float32').contiguous(), xSq?.contiguous(), this.#cT, this.#halfSqNorm, labels, sqDist, acc));
   }
 
   dispose(): void {
@@ -76,13 +87,7 @@ export function assignNearest(x: Tensor, centroids: Tensor, opts: { chunkRows?: 
     const chunkRows = opts.chunkRows ?? defaultChunkRows(table.k);
     const labels = empty([n], { dtype: 'int64' });
     const sqDist = empty([n]);
-    forEachChunk(n, chunkRows, (s, b) =>
-      tidy(() => {
-        const r = table.nearest(x.narrow(0, s, b));
-        labels.narrow(0, s, b).copy_(r.labels);
-        sqDist.narrow(0, s, b).copy_(r.sqDist);
-      }),
-    );
+    forEachChunk(n, chunkRows, (s, b) => tidy(() => table.nearestInto(x.narrow(0, s, b), undefined, labels.narrow(0, s, b), sqDist.narrow(0, s, b))));
     return { labels, sqDist };
   } finally {
     table.dispose();

@@ -29,3 +29,25 @@ export const linalg = {
     return { U: new Tensor(u), S: new Tensor(s), Vh: new Tensor(vh) };
   },
 };
+
+/** The fused loops of k-means (native/src/cluster.cc); all tensors contiguous, on the CPU. */
+export const clusterKernels = {
+  /**
+   * For x [B, D] float32: labels[i] (int64 [B]) = the nearest centroid, the first c maximising
+   * x.c - ||c||^2 / 2 given cT [D, K] and halfSqNorm [K] = ||c||^2 / 2; sqDist[i] (float32 [B])
+   * = ||x||^2 - 2 max, clamped at 0. xSq ([B], ||x||^2) is computed when not given. With sums
+   * (float64 [K, D]) and counts (int64 [K]), adds each row to its cluster's sum and count.
+   * Writes in place; returns the float64 sum of sqDist.
+   */
+  nearestCentroidsInto(
+    x: Tensor, xSq: Tensor | undefined, cT: Tensor, halfSqNorm: Tensor, labels: Tensor, sqDist: Tensor,
+    acc?: { sums: Tensor; counts: Tensor },
+  ): number {
+    return N.nearestCentroidsInto(x.handle, xSq?.handle ?? null, cT.handle, halfSqNorm.handle, labels.handle, sqDist.handle,
+      acc?.sums.handle ?? null, acc?.counts.handle ?? null) as number;
+  },
+  /** Sum over rows of ||x_i - centroids[labels_i]||^2 (x [N, D], centroids [K, D] float32, labels int64 [N]) in float64. */
+  assignedSqDistanceSum(x: Tensor, centroids: Tensor, labels: Tensor): number {
+    return N.assignedSqDistanceSum(x.handle, centroids.handle, labels.handle) as number;
+  },
+};

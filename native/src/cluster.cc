@@ -1,0 +1,198 @@
+// The inner loop of k-means, fused as in scikit-learn's Lloyd: per block of rows, one matrix
+// product, one pass over its scores for the nearest centroids, and one pass adding the rows to
+// their clusters' sums, while the block is in cache (libtorch ops would need sub, max, copies and
+// index_add, each a pass over memory with its own temporary). Deterministic: every output
+// element is written by one thread, in row order, whatever the number of threads.
+#include "common.h"
+
+#include <ATen/Parallel.h>
+#include <algorithm>
+#include <limits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace selfsup {
+
+static void Check(bool ok, const std::string& what) {
+  if (!ok) throw ArgError(what);
+}
+
+static std::string Shape(const at::Tensor& t) {
+  std::string s = "[";
+  for (int64_t i = 0; i < t.dim(); i++) s += (i ? ", " : "") + std::to_string(t.size(i));
+  return s + "]";
+}
+
+static void CheckMatrix(const at::Tensor& t, const char* name, at::ScalarType dtype, int64_t rows, int64_t cols) {
+  Check(t.dim() == 2 && (rows < 0 || t.size(0) == rows) && (cols < 0 || t.size(1) == cols),
+        std::string(name) + " must be " + (rows < 0 ? "N" : std::to_string(rows)) + " x " +
+            (cols < 0 ? "D" : std::to_string(cols)) + ", got " + Shape(t));
+  Check(t.scalar_type() == dtype, std::string(name) + " must be " + DtypeName(dtype) + ", got " + DtypeName(t.scalar_type()));
+  Check(t.is_contiguous() && t.device().is_cpu(), std::string(name) + " must be a contiguous CPU tensor");
+}
+
+static void CheckVector(const at::Tensor& t, const char* name, at::ScalarType dtype, int64_t n) {
+  Check(t.dim() == 1 && t.size(0) == n, std::string(name) + " must have shape [" + std::to_string(n) + "], got " + Shape(t));
+  Check(t.scalar_type() == dtype, std::string(name) + " must be " + DtypeName(dtype) + ", got " + DtypeName(t.scalar_type()));
+  Check(t.is_contiguous() && t.device().is_cpu(), std::string(name) + " must be a contiguous CPU tensor");
+}
+
+// max over j of row[j] - sub[j], and the first j where it is reached (0 if none: NaN rows).
+static float ArgMaxScalar(const float* row, const float* sub, int64_t k, int64_t* arg) {
+  float best = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < k; j++) {
+    const float v = row[j] - sub[j];
+    if (v > best) {
+      best = v;
+      *arg = j;
+    }
+  }
+  return best;
+}
+
+#if defined(__SSE2__)
+// The same with 4-wide SSE2 (every x86-64 CPU has it): the maximum first, then its first index.
+static float ArgMax(const float* row, const float* sub, int64_t k, int64_t* arg) {
+  int64_t j = 0;
+  float best = -std::numeric_limits<float>::infinity();
+  if (k >= 8) {
+    __m128 m = _mm_sub_ps(_mm_loadu_ps(row), _mm_loadu_ps(sub));
+    for (j = 4; j + 4 <= k; j += 4) m = _mm_max_ps(m, _mm_sub_ps(_mm_loadu_ps(row + j), _mm_loadu_ps(sub + j)));
+    m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
+    m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
+    best = _mm_cvtss_f32(m);
+  }
+  for (; j < k; j++) best = std::max(best, row[j] - sub[j]);
+  for (j = 0; j < k; j++) {
+    if (row[j] - sub[j] == best) {
+      *arg = j;
+      return best;
+    }
+  }
+  return ArgMaxScalar(row, sub, k, arg);  // NaN somewhere: keep the scalar loop's answer
+}
+#else
+static float ArgMax(const float* row, const float* sub, int64_t k, int64_t* arg) { return ArgMaxScalar(row, sub, k, arg); }
+#endif
+
+// Rows per block: the block of x and its [rows, K] scores stay in cache between the matrix
+// product, the pass that picks the nearest centroids, and the pass that adds the rows to sums.
+static int64_t BlockRows(int64_t k, int64_t dim) {
+  const int64_t byScores = (int64_t(1) << 18) / std::max<int64_t>(1, k);  // 1 MiB of scores
+  const int64_t byRows = (int64_t(1) << 17) / std::max<int64_t>(1, dim);  // 512 KiB of x
+  return std::max<int64_t>(64, std::min(byScores, byRows));
+}
+
+// nearestCentroidsInto(x [B, D] f32, xSq [B] f32 | null, cT [D, K] f32, halfSqNorm [K] f32,
+//                      labels [B] i64, sqDist [B] f32, sums [K, D] f64 | null, counts [K] i64 | null)
+//   -> sum of sqDist (float64)
+// The nearest c maximises x.c - ||c||^2 / 2 (the first such c on ties); its squared distance
+// is ||x||^2 - 2 max(...), clamped at 0. labels and sqDist are written in place; with sums and
+// counts, each row is also added to its cluster's sum and count (threads split the columns).
+OP(nearestCentroidsInto, {
+  at::Tensor x = T(info[0]);
+  c10::optional<at::Tensor> xSqArg = OptT(info[1]);
+  at::Tensor cT = T(info[2]), half = T(info[3]), labels = T(info[4]), sqDist = T(info[5]);
+  c10::optional<at::Tensor> sumsArg = OptT(info[6]), countsArg = OptT(info[7]);
+  CheckMatrix(x, "x", at::kFloat, -1, -1);
+  const int64_t n = x.size(0), dim = x.size(1);
+  CheckMatrix(cT, "cT", at::kFloat, dim, -1);
+  const int64_t k = cT.size(1);
+  Check(k >= 1, "there must be at least one centroid");
+  CheckVector(half, "halfSqNorm", at::kFloat, k);
+  CheckVector(labels, "labels", at::kLong, n);
+  CheckVector(sqDist, "sqDist", at::kFloat, n);
+  at::Tensor xSq = xSqArg ? *xSqArg : x.square().sum(1);
+  CheckVector(xSq, "xSq", at::kFloat, n);
+  Check(sumsArg.has_value() == countsArg.has_value(), "sums and counts must be given together");
+  double* sp = nullptr;
+  int64_t* cp = nullptr;
+  if (sumsArg) {
+    CheckMatrix(*sumsArg, "sums", at::kDouble, k, dim);
+    CheckVector(*countsArg, "counts", at::kLong, k);
+    sp = sumsArg->data_ptr<double>();
+    cp = countsArg->data_ptr<int64_t>();
+  }
+
+  const int64_t blockRows = std::min(n, BlockRows(k, dim));
+  at::Tensor scores = at::empty({std::max<int64_t>(1, blockRows), k}, x.options());
+  const float* hp = half.data_ptr<float>();
+  const float* xsp = xSq.data_ptr<float>();
+  const float* xp = x.data_ptr<float>();
+  int64_t* lp = labels.data_ptr<int64_t>();
+  float* dp = sqDist.data_ptr<float>();
+  double inertia = 0;
+  for (int64_t s = 0; s < n; s += blockRows) {
+    const int64_t b = std::min(blockRows, n - s);
+    at::Tensor sc = scores.narrow(0, 0, b);
+    at::mm_out(sc, x.narrow(0, s, b), cT);
+    const float* scp = sc.data_ptr<float>();
+    at::parallel_for(0, b, 256, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; i++) {
+        const float* row = scp + i * k;
+        int64_t arg = 0;
+        const float best = ArgMax(row, hp, k, &arg);
+        const float d = xsp[s + i] - 2 * best;  // NaN rows stay NaN
+        lp[s + i] = arg;
+        dp[s + i] = d < 0 ? 0.f : d;
+      }
+    });
+    for (int64_t i = s; i < s + b; i++) inertia += dp[i];
+    if (sp == nullptr) continue;
+    for (int64_t i = s; i < s + b; i++) cp[lp[i]]++;
+    at::parallel_for(0, dim, std::max<int64_t>(8, (int64_t(1) << 14) / b), [&](int64_t d0, int64_t d1) {
+      for (int64_t i = s; i < s + b; i++) {
+        double* dst = sp + lp[i] * dim;
+        const float* src = xp + i * dim;
+        for (int64_t d = d0; d < d1; d++) dst[d] += src[d];
+      }
+    });
+  }
+  return Napi::Number::New(env, inertia);
+})
+
+// assignedSqDistanceSum(x [N, D] f32, centroids [K, D] f32, labels [N] i64) -> float64
+// Sum over rows of ||x_i - c_label(i)||^2 from the differences, in float64, with no temporary
+// (the expansion the assignment uses loses digits to cancellation). Rows are summed in fixed
+// blocks, then the blocks in order, so the result does not depend on the number of threads.
+OP(assignedSqDistanceSum, {
+  at::Tensor x = T(info[0]), c = T(info[1]), labels = T(info[2]);
+  CheckMatrix(x, "x", at::kFloat, -1, -1);
+  const int64_t n = x.size(0), dim = x.size(1);
+  CheckMatrix(c, "centroids", at::kFloat, -1, dim);
+  const int64_t k = c.size(0);
+  CheckVector(labels, "labels", at::kLong, n);
+  const float* xp = x.data_ptr<float>();
+  const float* cp = c.data_ptr<float>();
+  const int64_t* lp = labels.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; i++) {
+    Check(lp[i] >= 0 && lp[i] < k, "label " + std::to_string(lp[i]) + " of row " + std::to_string(i) + " is not in [0, " + std::to_string(k) + ")");
+  }
+  const int64_t block = 1024;
+  std::vector<double> partial((n + block - 1) / block, 0.0);
+  at::parallel_for(0, int64_t(partial.size()), 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t bi = b0; bi < b1; bi++) {
+      double total = 0;
+      for (int64_t i = bi * block; i < std::min(n, (bi + 1) * block); i++) {
+        const float* xr = xp + i * dim;
+        const float* cr = cp + lp[i] * dim;
+        for (int64_t d = 0; d < dim; d++) {
+          const double diff = double(xr[d]) - double(cr[d]);
+          total += diff * diff;
+        }
+      }
+      partial[bi] = total;
+    }
+  });
+  double sum = 0;
+  for (double v : partial) sum += v;
+  return Napi::Number::New(env, sum);
+})
+
+void RegisterCluster(Napi::Env env, Napi::Object exports) {
+  EXPORT(nearestCentroidsInto);
+  EXPORT(assignedSqDistanceSum);
+}
+
+}  // namespace selfsup
