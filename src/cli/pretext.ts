@@ -63,7 +63,8 @@ export function pretextCommand(): Command {
     .option('--channel-shift <px>', 'jigsaw, colour input: largest per-channel shift (default 2)', intArg('--channel-shift', 0))
     .option('--occlusion <p0,p1,...>', 'jigsaw++: probabilities of 0, 1, 2, ... tiles from another image (default 1/3,1/3,1/3)', probabilities)
     .option('--tile-features <n>', 'jigsaw: width of the per-tile fc (default 256)', intArg('--tile-features'))
-    .option('--hidden <n>', 'jigsaw: width of the fc over the 9 tiles (default 512)', intArg('--hidden'));
+    .option('--hidden <n>', 'jigsaw: width of the fc over the 9 tiles (default 512)', intArg('--hidden'))
+    .option('--bn-images <n>', 'jigsaw: training images on which the saved trunk re-estimates its BatchNorm statistics at full size (default 10000; 0: keep those of tiles)', intArg('--bn-images', 0));
   addTrainOptions(train, { epochs: 2, batchSize: 128, optimizer: 'sgd', lr: 0.05, weightDecay: 5e-4, warmup: 100 }).action(async (o: PretextCli) => {
     applyThreads(o);
     if (o.task === 'jigsaw' && o.occlusion) throw new Error("--occlusion is for --task jigsaw++");
@@ -72,7 +73,7 @@ export function pretextCommand(): Command {
       optim: optimFrom(o), schedule: scheduleFrom(o), seed: o.seed, valFraction: o.valFraction,
       permutations: o.permutations, minHamming: o.minHamming, permutationFile: o.permutationFile,
       crop: o.crop, tile: o.tile, grayscale: o.grayscale, channelShift: o.channelShift, occlusion: o.occlusion,
-      tileFeatures: o.tileFeatures, hidden: o.hidden, resume: o.resume, checkpointEvery: o.checkpointEvery, maxSteps: o.maxSteps, quiet: o.quiet,
+      tileFeatures: o.tileFeatures, hidden: o.hidden, bnImages: o.bnImages, resume: o.resume, checkpointEvery: o.checkpointEvery, maxSteps: o.maxSteps, quiet: o.quiet,
     });
     reportRun(r, `${o.task}: pretext`, 'chance', o.quiet);
   });
@@ -95,6 +96,7 @@ interface PretextCli extends TrainCli {
   occlusion?: number[];
   tileFeatures?: number;
   hidden?: number;
+  bnImages?: number;
 }
 
 /** '0.2,0.3,0.5' -> [0.2, 0.3, 0.5]; '1/3,1/3,1/3' is accepted too. */

@@ -54,9 +54,13 @@ export function tensor(data: Nested | ArrayBufferView, opts: TensorOptions & { s
     const dst = opts.dtype ?? src;
     return finish(new Tensor(N.fromData(data, shape, dtypeCode(src), dtypeCode(dst), opts.device ?? null)), opts);
   }
-  const shape = shapeOfNested(data);
+  const nestedShape = shapeOfNested(data);
   const flat: number[] = [];
-  flattenNested(data, shape, 0, flat);
+  flattenNested(data, nestedShape, 0, flat);
+  const shape = opts.shape ?? nestedShape;
+  if (opts.shape && opts.shape.reduce((a, b) => a * b, 1) !== flat.length) {
+    throw new RangeError(`tensor: shape [${opts.shape.join(', ')}] does not hold the ${flat.length} values given`);
+  }
   let isBool = typeof data === 'boolean';
   if (!isBool && Array.isArray(data)) {
     let x: Nested = data;

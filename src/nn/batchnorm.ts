@@ -1,6 +1,6 @@
 // Batch normalisation (Ioffe & Szegedy 2015), as torch.nn.BatchNorm1d / BatchNorm2d.
 // State-dict names match PyTorch's: weight, bias, running_mean, running_var, num_batches_tracked.
-import { type Tensor, ones, zeros, tensor, noGrad, F } from '../engine/index.js';
+import { type Tensor, ones, zeros, tensor, noGrad, tidy, F } from '../engine/index.js';
 import { Module } from './module.js';
 
 export interface BatchNormOptions {
@@ -17,7 +17,8 @@ export interface BatchNormOptions {
 export abstract class BatchNorm extends Module {
   readonly numFeatures: number;
   readonly eps: number;
-  readonly momentum: number | null;
+  /** Weight of the new batch statistic; null for a cumulative average (see updateBatchNormStats). */
+  momentum: number | null;
   readonly affine: boolean;
   readonly trackRunningStats: boolean;
 
@@ -107,4 +108,40 @@ export class BatchNorm2d extends BatchNorm {
   protected checkInput(input: Tensor): void {
     if (input.ndim !== 4) throw new Error(`BatchNorm2d: expected 4D input [N, C, H, W], got [${input.shape.join(', ')}]`);
   }
+}
+
+/**
+ * Recomputes the running statistics of every BatchNorm in `module` from a pass over `inputs`,
+ * as PyTorch's torch.optim.swa_utils.update_bn: statistics reset, then the batches' means and
+ * (unbiased) variances averaged with equal weight per batch. Used to give a trunk trained on
+ * jigsaw tiles the statistics of full images (DESIGN.md, section 1). Only running statistics
+ * change; each input is disposed after its forward pass; the module is left in eval mode.
+ * Returns the number of batches seen.
+ */
+export async function updateBatchNormStats(module: Module, inputs: AsyncIterable<Tensor> | Iterable<Tensor>): Promise<number> {
+  const norms = module.modules().filter((m): m is BatchNorm => m instanceof BatchNorm && m.trackRunningStats);
+  const momenta = norms.map((m) => m.momentum);
+  let batches = 0;
+  try {
+    for await (const x of inputs) {
+      try {
+        if (batches === 0) {
+          for (const m of norms) {
+            m.resetRunningStats();
+            m.momentum = null;
+          }
+          module.train();
+        }
+        noGrad(() => tidy(() => void module.forward(x)));
+        batches++;
+      } finally {
+        x.dispose();
+      }
+    }
+  } finally {
+    norms.forEach((m, i) => (m.momentum = momenta[i]!));
+    module.eval();
+  }
+  if (batches === 0) throw new Error('updateBatchNormStats: no input batches');
+  return batches;
 }

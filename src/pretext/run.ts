@@ -30,6 +30,8 @@ export interface PretextConfig {
   /** Jigsaw tasks: the puzzle geometry and shortcut blockers. */
   jigsaw?: { permutations: number; minHamming: number; meanHamming: number; crop: number; cell: number; tile: number; grayscale: number; channelShift: number; occlusion: number[] };
   cfn?: { tileFeatures: number; hidden: number };
+  /** Jigsaw tasks: training images on which the saved trunk's BatchNorm statistics are re-estimated at full size (0: none). */
+  bnImages?: number;
   train: RunTrainConfig;
   /**
    * How images are prepared for the trunk when it is used as a feature source: 'per-image'

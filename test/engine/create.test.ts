@@ -42,6 +42,15 @@ test('tensor() rejects ragged arrays and non-numbers', () => {
   assert.throws(() => tensor([1, null] as never), /expected numbers or booleans/);
 });
 
+test('tensor() from a flat array takes a shape that holds its values, and refuses one that does not', () => {
+  tidy(() => {
+    const t = tensor([1, 2, 3, 4, 5, 6], { shape: [2, 3] });
+    assert.deepEqual(t.shape, [2, 3]);
+    assert.deepEqual(t.tolist(), [[1, 2, 3], [4, 5, 6]]);
+    assert.throws(() => tensor([1, 2, 3], { shape: [2, 2] }), /shape \[2, 2\] does not hold the 3 values given/);
+  });
+});
+
 test('tensor() from typed arrays keeps their dtype, takes a shape, converts with dtype, respects offsets', () =>
   tidy(() => {
     const cases: [ArrayBufferView, string][] = [

@@ -181,3 +181,38 @@ test('Sequential chains forward and can be extended; toString lists children', (
   x.dispose();
   s.dispose();
 });
+
+test('updateBatchNormStats: running stats become the per-batch average of batch means and unbiased variances', async () => {
+  const bnA = new nn.BatchNorm2d(2);
+  const bnB = new nn.BatchNorm2d(2, { momentum: 0.3 });
+  const net = new nn.Sequential(bnA, bnB);
+  net.train();
+  tidy(() => void net.forward(randn([4, 2, 3, 3]).mul(5).add(7))); // stale statistics to be replaced
+  const weight = bnA.weight!.clone();
+  // Per channel, batch k's values are known numbers: channel 0 holds 1..18 (+ 10k), channel 1 twice that.
+  const batches = [0, 1, 2].map((k) =>
+    tensor(Float32Array.from({ length: 2 * 2 * 3 * 3 }, (_, i) => {
+      const n = Math.floor(i / 18), c = Math.floor(i / 9) % 2, j = i % 9;
+      return (c + 1) * (n * 9 + j + 1 + 10 * k);
+    }), { shape: [2, 2, 3, 3] }));
+  const seen = await nn.updateBatchNormStats(net, batches);
+  assert.equal(seen, 3);
+  // Values 1..18 shifted: mean 9.5 + 10k, unbiased variance 28.5 (same for every k); times (c + 1).
+  assertClose(bnA.runningMean!.tolist(), [19.5, 39], 1e-5);
+  assertClose(bnA.runningVar!.tolist(), [28.5, 114], 1e-4);
+  assert.equal(Number(bnA.numBatchesTracked!.item()), 3);
+  // bnB sees bnA's output, normalised by batch statistics (weight 1, bias 0): so mean 0 and unbiased variance
+  // 18/17 x (1 / (1 + eps / biased var)) per batch.
+  assertClose(bnB.runningMean!.tolist(), [0, 0], 1e-5);
+  const v = (b: number) => (18 / 17) * (b / (b + 1e-5));
+  assertClose(bnB.runningVar!.tolist(), [v(28.5 * 17 / 18), v(114 * 17 / 18)], 1e-5);
+  assert.equal(bnA.momentum, 0.1);
+  assert.equal(bnB.momentum, 0.3);
+  assert.equal(net.training, false);
+  assertClose(bnA.weight!.tolist(), weight.tolist(), 0);
+  assert.ok(batches.every((b) => b.isDisposed), 'inputs are disposed');
+  await assert.rejects(nn.updateBatchNormStats(net, []), /no input batches/);
+  assertClose(bnA.runningMean!.tolist(), [19.5, 39], 1e-5); // unchanged by an empty pass
+  [weight].forEach((t) => t.dispose());
+  net.dispose();
+});

@@ -6,10 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tidy, tensor } from '../../src/engine/index.js';
+import { tidy, tensor, F } from '../../src/engine/index.js';
+import { trainValSplit } from '../../src/data/loader/index.js';
+import { assertClose } from '../helpers/assert.js';
 import { loadSafetensors } from '../../src/io/index.js';
 import { trainPretext } from '../../src/pretext/train.js';
-import { loadSourceModel, readPretextConfig } from '../../src/pretext/run.js';
+import { loadSourceModel, readPretextConfig, standardizePerImage } from '../../src/pretext/run.js';
 import { rng } from '../helpers/random.js';
 import { grayCache } from '../helpers/idx.js';
 import { tempFolders } from '../helpers/tmp.js';
@@ -73,11 +75,25 @@ test('jigsaw++: 150 steps on discs take pretext accuracy far above chance; the r
   assert.deepEqual([config.jigsaw!.crop, config.jigsaw!.cell, config.jigsaw!.tile], [30, 10, 9]);
   const perms = JSON.parse(readFileSync(join(out, 'permutations.json'), 'utf8')).permutations as number[][];
   assert.equal(perms.length, 10);
-  // The saved trunk is the trained one: the model file's trunk tensors equal trunk.safetensors.
+  // The saved trunk is the trained one: the model file's trunk weights equal trunk.safetensors'.
+  // Its BatchNorm statistics are those of full images (all 576 training images here, in equal
+  // batches, so conv1's running mean is the mean of conv1's output over them), not of tiles.
   const model = loadSafetensors(join(out, 'model.safetensors')).tensors;
   const trunk = loadSafetensors(join(out, 'trunk.safetensors')).tensors;
   assert.ok(trunk.size > 0);
-  for (const [k, t] of trunk) assert.equal(tidy(() => t.sub(model.get(`trunk.${k}`)!).abs().max().item()), 0, `trunk.${k}`);
+  assert.equal(s.bnImages, 576);
+  for (const [k, t] of trunk) {
+    const diff = tidy(() => t.sub(model.get(`trunk.${k}`)!).abs().max().item());
+    if (/running_|num_batches/.test(k)) assert.ok(diff > 0, `trunk.${k} holds full-image statistics`);
+    else assert.equal(diff, 0, `trunk.${k}`);
+  }
+  tidy(() => {
+    const { train } = trainValSplit(n, { valFraction: 0.1, seed: config.train.seed });
+    const images = tensor(discs(n, 1), { shape: [n, 1, SIDE, SIDE] }).indexSelect(0, tensor(train, { dtype: 'int64' })).float().div(255);
+    const conv1 = F.conv2d(standardizePerImage(images), trunk.get('0.weight')!, trunk.get('0.bias') ?? null, { padding: 2 });
+    assertClose(trunk.get('1.running_mean')!.tolist(), conv1.mean([0, 2, 3]).tolist(), 1e-4);
+    assert.equal(Number(trunk.get('1.num_batches_tracked')!.item()), 18);
+  });
   // As a feature source: full images through the trunk, conv5 tap.
   const src = loadSourceModel(out);
   tidy(() => {
