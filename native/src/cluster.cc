@@ -38,7 +38,8 @@ static void CheckVector(const at::Tensor& t, const char* name, at::ScalarType dt
   Check(t.is_contiguous() && t.device().is_cpu(), std::string(name) + " must be a contiguous CPU tensor");
 }
 
-// max over j of row[j] - sub[j], and the first j where it is reached (0 if none: NaN rows).
+// max over j of row[j] - sub[j], and the first j where it is reached. Scores must be finite (the
+// features are checked on loading): with NaN among them the choice is arbitrary, as for torch.max.
 static float ArgMaxScalar(const float* row, const float* sub, int64_t k, int64_t* arg) {
   float best = -std::numeric_limits<float>::infinity();
   for (int64_t j = 0; j < k; j++) {
@@ -70,7 +71,7 @@ static float ArgMax(const float* row, const float* sub, int64_t k, int64_t* arg)
       return best;
     }
   }
-  return ArgMaxScalar(row, sub, k, arg);  // NaN somewhere: keep the scalar loop's answer
+  return ArgMaxScalar(row, sub, k, arg);  // only reached with NaN scores
 }
 #else
 static float ArgMax(const float* row, const float* sub, int64_t k, int64_t* arg) { return ArgMaxScalar(row, sub, k, arg); }

@@ -1,8 +1,8 @@
 // Training a source network on a pretext task into a run folder (see run.ts), through the
 // shared Trainer: `selfsup pretext train` and the library both call trainPretext().
 import { readFileSync } from 'node:fs';
-import { tidy } from '../engine/index.js';
 import { join, resolve } from 'node:path';
+import { tidy } from '../engine/index.js';
 import { writeFileAtomic } from '../io/index.js';
 import type { ImageCache } from '../data/cache/index.js';
 import { Compose, Normalize, RandomCrop, RandomHorizontalFlip } from '../data/augment/index.js';
@@ -207,8 +207,6 @@ function newConfig(o: PretextTrainOptions, cache: ImageCache, set: PermutationSe
     const bn = o.bnImages ?? DEFAULT_BN_IMAGES;
     if (!Number.isInteger(bn) || bn < 0) throw new Error(`bnImages must be a whole number >= 0, got ${bn}`);
     config.bnImages = bn;
-  }
-  if (set) {
     const occlusion = o.occlusion ?? (o.task === 'jigsaw++' ? [1 / 3, 1 / 3, 1 / 3] : [1]);
     const puzzles = new JigsawPuzzles({ permutations: [[0, 1, 2, 3, 4, 5, 6, 7, 8]], crop: o.crop, tile: o.tile, grayscale: o.grayscale, channelShift: o.channelShift, occlusion });
     const g = puzzles.geometry(h, w);
