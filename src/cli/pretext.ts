@@ -68,6 +68,7 @@ export function pretextCommand(): Command {
   addTrainOptions(train, { epochs: 2, batchSize: 128, optimizer: 'sgd', lr: 0.05, weightDecay: 5e-4, warmup: 100 }).action(async (o: PretextCli) => {
     applyThreads(o);
     if (o.task === 'jigsaw' && o.occlusion) throw new Error("--occlusion is for --task jigsaw++");
+    if (o.task === 'rotation' && o.bnImages !== undefined) throw new Error('--bn-images is for the jigsaw tasks (a rotation trunk is trained on full images)');
     const r = await trainPretext({
       task: o.task, arch: o.arch, data: o.data, out: o.out, epochs: o.epochs, batchSize: o.batchSize,
       optim: optimFrom(o), schedule: scheduleFrom(o), seed: o.seed, valFraction: o.valFraction,

@@ -129,4 +129,7 @@ test('rotation via the CLI: 4-way accuracy far above chance; --max-steps stops r
   const bad = spawnSync(process.execPath, [MAIN, 'pretext', 'train', '--task', 'jigsaw', '--data', data, '--out', tmp('bad'), '--occlusion', '0.5,0.5', '--quiet'], { encoding: 'utf8' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--occlusion is for --task jigsaw\+\+/);
+  const badBn = spawnSync(process.execPath, [MAIN, 'pretext', 'train', '--task', 'rotation', '--data', data, '--out', tmp('bad-bn'), '--bn-images', '100', '--quiet'], { encoding: 'utf8' });
+  assert.notEqual(badBn.status, 0);
+  assert.match(badBn.stderr, /--bn-images is for the jigsaw tasks/);
 });
