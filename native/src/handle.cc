@@ -2,6 +2,10 @@
 // bytes they hold, argument conversion, and the runtime (threads, seed, devices).
 #include "common.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 #include <c10/core/GradMode.h>
@@ -366,6 +370,15 @@ OP(setNumThreads, {
   return env.Undefined();
 })
 OP(getNumThreads, { return Napi::Number::New(env, at::get_num_threads()); })
+// mallocTrim(): returns glibc heap pages that are free but not given back (malloc_trim(0));
+// true if any memory was released. A no-op (false) without glibc.
+OP(mallocTrim, {
+#if defined(__GLIBC__)
+  return Napi::Boolean::New(env, malloc_trim(0) != 0);
+#else
+  return Napi::Boolean::New(env, false);
+#endif
+})
 
 OP(manualSeed, {
   at::manual_seed(static_cast<uint64_t>(Int(info[0])));
@@ -421,6 +434,7 @@ void RegisterHandle(Napi::Env env, Napi::Object exports) {
   EXPORT(item);
   EXPORT(memory);
   EXPORT(setNumThreads);
+  EXPORT(mallocTrim);
   EXPORT(getNumThreads);
   EXPORT(manualSeed);
   EXPORT(getRngState);

@@ -27,6 +27,17 @@ export function getNumThreads(): number {
   return N.getNumThreads();
 }
 
+/**
+ * Gives free native heap memory back to the system (glibc's malloc_trim; a no-op elsewhere).
+ * Large tensors freed while several threads allocate can stay in glibc's heaps as free but
+ * unusable pieces: extracting features of 60,000 images grew to 3 GiB resident in some runs and
+ * stayed at 0.4 GiB in others, by thread timing alone. Long loops call this every few batches
+ * (it costs a few ms). Returns true if memory was released.
+ */
+export function trimNativeHeap(): boolean {
+  return N.mallocTrim() as boolean;
+}
+
 /** Runs fn with gradient recording off (as torch.no_grad()). */
 export function noGrad<T>(fn: () => T): T {
   const prev: boolean = N.isGradEnabled();

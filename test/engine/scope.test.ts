@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { tensor, tidy, keep, dispose, scopeDepth, zeros, ones, memory, noGrad, type Tensor } from '../../src/engine/index.js';
+import { readFileSync } from 'node:fs';
+import { tensor, tidy, keep, dispose, scopeDepth, zeros, ones, memory, noGrad, trimNativeHeap, type Tensor } from '../../src/engine/index.js';
 
 const live = () => memory().liveTensors;
 
@@ -220,4 +221,19 @@ test('GC finalisation frees tensors that were never disposed (safety net)', asyn
   assert.equal(live(), base + 50);
   await collect();
   assert.equal(live(), base);
+});
+
+test('trimNativeHeap gives freed heap pages back to the system', () => {
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
+  trimNativeHeap();
+  // 400 tensors of 32 KiB (heap, not mmap), all freed but the last, which pins the heap's top:
+  // glibc's free() cannot return the 12.5 MiB below it, malloc_trim can.
+  const ts = Array.from({ length: 400 }, () => ones([8192]));
+  const last = ts.pop()!;
+  dispose(ts);
+  const before = rss();
+  assert.equal(trimNativeHeap(), true);
+  const released = before - rss();
+  assert.ok(released > 8 * 2 ** 20, `released ${(released / 2 ** 20).toFixed(1)} MiB`);
+  last.dispose();
 });
