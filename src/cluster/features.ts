@@ -3,8 +3,14 @@
 import { type Tensor, tensor, empty, tidy } from '../engine/index.js';
 import { readNpyHeader, readNpyRows, type NpyHeader } from '../io/npy.js';
 
-/** Rows read per file access when loading (bounded staging memory). */
-export const READ_CHUNK_ROWS = 16_384;
+/**
+ * Rows per chunk for passes over N x D rows that only stage data (reading, fitting): about 4M
+ * values (16 MiB as float32), between 256 and 16,384 rows, so wide features (D = 4096) do not
+ * stage hundreds of MiB per chunk.
+ */
+export function stagingChunkRows(dim: number): number {
+  return Math.max(256, Math.min(16_384, Math.floor(2 ** 22 / Math.max(1, dim))));
+}
 
 /** Checks that `path` holds an N x D float matrix with N, D >= 1; returns its header. */
 export function featuresHeader(path: string): NpyHeader & { rows: number; dim: number } {
@@ -40,7 +46,7 @@ export function loadFeatures(path: string, opts: { chunkRows?: number } = {}): T
   const { rows, dim } = featuresHeader(path);
   const out = empty([rows, dim]);
   try {
-    const step = opts.chunkRows ?? READ_CHUNK_ROWS;
+    const step = opts.chunkRows ?? stagingChunkRows(dim);
     for (let s = 0; s < rows; s += step) {
       const b = Math.min(step, rows - s);
       tidy(() => void out.narrow(0, s, b).copy_(readFeatureRows(path, s, b)));

@@ -8,6 +8,7 @@
 import { type Tensor, tensor, zeros, empty, tidy, keep, linalg } from '../engine/index.js';
 import { saveSafetensors, loadSafetensors } from '../io/safetensors.js';
 import { forEachChunk } from './nearest.js';
+import { stagingChunkRows } from './features.js';
 
 export interface PreprocessOptions {
   /** Project on the leading `pca` principal components (1..D). With `whiten` alone: all D. */
@@ -36,7 +37,6 @@ export interface PreprocessConfig {
 }
 
 export const PREPROCESS_FORMAT = 'selfsup-preprocess';
-const FIT_CHUNK_ROWS = 16_384;
 
 export class Preprocessor {
   readonly config: PreprocessConfig;
@@ -76,7 +76,7 @@ export class Preprocessor {
     if (!Number.isInteger(d) || d < 1 || d > dim) throw new Error(`preprocess: pca must be an integer in 1..${dim} (the feature dimension), got ${d}`);
     if (n < 2) throw new Error(`preprocess: PCA needs at least 2 rows, got ${n}`);
     if (!(eps >= 0)) throw new Error(`preprocess: eps must be >= 0, got ${eps}`);
-    const chunkRows = opts.chunkRows ?? FIT_CHUNK_ROWS;
+    const chunkRows = opts.chunkRows ?? stagingChunkRows(dim);
     const fitted = tidy(() => {
       // Mean in float64; covariance from float32 products of centred chunks, summed in float64.
       const sum = zeros([dim], { dtype: 'float64' });
@@ -129,7 +129,7 @@ export class Preprocessor {
   transform(x: Tensor, opts: { chunkRows?: number } = {}): Tensor {
     const n = x.shape[0]!;
     const out = empty([n, this.config.outputDim]);
-    forEachChunk(n, opts.chunkRows ?? FIT_CHUNK_ROWS, (s, b) => tidy(() => void out.narrow(0, s, b).copy_(this.transformChunk(x.narrow(0, s, b)))));
+    forEachChunk(n, opts.chunkRows ?? stagingChunkRows(this.config.inputDim), (s, b) => tidy(() => void out.narrow(0, s, b).copy_(this.transformChunk(x.narrow(0, s, b)))));
     return out;
   }
 
