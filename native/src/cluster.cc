@@ -18,22 +18,16 @@ static void Check(bool ok, const std::string& what) {
   if (!ok) throw ArgError(what);
 }
 
-static std::string Shape(const at::Tensor& t) {
-  std::string s = "[";
-  for (int64_t i = 0; i < t.dim(); i++) s += (i ? ", " : "") + std::to_string(t.size(i));
-  return s + "]";
-}
-
 static void CheckMatrix(const at::Tensor& t, const char* name, at::ScalarType dtype, int64_t rows, int64_t cols) {
   Check(t.dim() == 2 && (rows < 0 || t.size(0) == rows) && (cols < 0 || t.size(1) == cols),
         std::string(name) + " must be " + (rows < 0 ? "N" : std::to_string(rows)) + " x " +
-            (cols < 0 ? "D" : std::to_string(cols)) + ", got " + Shape(t));
+            (cols < 0 ? "D" : std::to_string(cols)) + ", got " + c10::str(t.sizes()));
   Check(t.scalar_type() == dtype, std::string(name) + " must be " + DtypeName(dtype) + ", got " + DtypeName(t.scalar_type()));
   Check(t.is_contiguous() && t.device().is_cpu(), std::string(name) + " must be a contiguous CPU tensor");
 }
 
 static void CheckVector(const at::Tensor& t, const char* name, at::ScalarType dtype, int64_t n) {
-  Check(t.dim() == 1 && t.size(0) == n, std::string(name) + " must have shape [" + std::to_string(n) + "], got " + Shape(t));
+  Check(t.dim() == 1 && t.size(0) == n, std::string(name) + " must have shape [" + std::to_string(n) + "], got " + c10::str(t.sizes()));
   Check(t.scalar_type() == dtype, std::string(name) + " must be " + DtypeName(dtype) + ", got " + DtypeName(t.scalar_type()));
   Check(t.is_contiguous() && t.device().is_cpu(), std::string(name) + " must be a contiguous CPU tensor");
 }

@@ -61,10 +61,10 @@ export function assignStep(ctx: KMeansContext, centroids: Tensor, accumulate: bo
       const sqDist = empty([n]);
       const sums = accumulate ? zeros([k, dim], { dtype: 'float64' }) : undefined;
       const counts = accumulate ? zeros([k], { dtype: 'int64' }) : undefined;
+      const acc = sums && counts ? { sums, counts } : undefined;
       let inertia = 0;
       forEachChunk(n, chunkRows, (s, b) =>
         tidy(() => {
-          const acc = sums && counts ? { sums, counts } : undefined;
           inertia += table.nearestInto(x.narrow(0, s, b), ctx.xSq.narrow(0, s, b), labels.narrow(0, s, b), sqDist.narrow(0, s, b), acc);
         }),
       );

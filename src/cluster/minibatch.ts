@@ -4,9 +4,8 @@
 // 10 batches, centroids whose count is below 1% of the largest are re-seeded on batch rows
 // drawn with probability proportional to their squared distance; stop after `maxIter` epochs
 // or when the smoothed batch inertia has not improved for `maxNoImprovement` batches.
-import { type Tensor, tensor, zeros, empty, tidy, keep, dispose, where } from '../engine/index.js';
+import { type Tensor, tensor, zeros, tidy, keep, dispose, where } from '../engine/index.js';
 import type { Rng } from '../data/rng.js';
-import { CentroidTable } from './nearest.js';
 import { assignStep, exactInertia, type KMeansContext } from './lloyd.js';
 
 const REASSIGNMENT_RATIO = 0.01; // scikit-learn's default reassignment_ratio
@@ -36,19 +35,12 @@ export function miniBatchKMeans(
       const rows = Int32Array.from({ length: b }, () => rng.int(n));
       const uniforms = Float64Array.from({ length: b }, () => rng.next()); // for re-seeding draws
       const next = tidy(() => {
-        const xb = x.indexSelect(0, tensor(rows, { dtype: 'int64' }));
-        const labels = empty([b], { dtype: 'int64' });
-        const sqDist = empty([b]);
-        const sums = zeros([k, ctx.dim], { dtype: 'float64' });
-        const counts64 = zeros([k], { dtype: 'int64' });
-        const table = new CentroidTable(centroids);
-        let batchInertia: number;
-        try {
-          batchInertia = table.nearestInto(xb, undefined, labels, sqDist, { sums, counts: counts64 }) / b;
-        } finally {
-          table.dispose();
-        }
-        const counts = counts64.to('float64');
+        const picked = tensor(rows, { dtype: 'int64' });
+        const xb = x.indexSelect(0, picked);
+        const a = assignStep({ ...ctx, x: xb, xSq: ctx.xSq.indexSelect(0, picked), n: b }, centroids, true);
+        const batchInertia = a.inertia / b;
+        const { sqDist, sums } = a as Required<typeof a>;
+        const counts = tensor(a.counts!, { dtype: 'float64' });
         const w = weights.add(counts);
         const moved = centroids.to('float64').mul(weights.unsqueeze(1)).add_(sums).div_(w.clamp(1, null).unsqueeze(1));
         let c = where(counts.gt(0).unsqueeze(1), moved, centroids).to('float32');

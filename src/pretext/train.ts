@@ -113,9 +113,8 @@ export async function trainPretext(o: PretextTrainOptions): Promise<PretextResul
         chance: 1 / (perms ? perms.permutations.length : ROTATIONS), epochs: t.epochs, seconds: (performance.now() - started) / 1000,
       };
       const trunk = model.getModule('trunk') as Module;
-      const full = config.jigsaw && (config.bnImages ?? DEFAULT_BN_IMAGES) > 0
-        ? await fullImageTrunk(config, trunk, cache, train, config.bnImages ?? DEFAULT_BN_IMAGES)
-        : null;
+      const bnImages = config.jigsaw ? config.bnImages ?? DEFAULT_BN_IMAGES : 0;
+      const full = bnImages > 0 ? await fullImageTrunk(config, trunk, cache, train, bnImages) : null;
       const done = full ? { ...summary, bnImages: full.images } : summary;
       try {
         // model.safetensors keeps the tile statistics the CFN was trained with; trunk.safetensors,
