@@ -3,23 +3,27 @@
 //   assignments.npy          int64 N, each row's cluster
 //   preprocess.safetensors   the fitted Preprocessor (identity when none was asked for)
 //   summary.json             what was run and what came out (ClusterSummary)
+//   manifest.json            the artifact manifest (src/artifacts/manifest.ts), written last
 // written atomically (a temporary folder renamed into place).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Tensor, tensor } from '../engine/index.js';
 import { replaceDirAtomicSync, writeFileAtomic } from '../io/atomic.js';
 import { readNpy, writeNpy } from '../io/npy.js';
+import { FORMATS, MANIFEST_FILE, checkFormat, findManifest, writeManifestFile, type Manifest } from '../artifacts/manifest.js';
 import { Preprocessor, type PreprocessConfig } from './preprocess.js';
 
 export const CENTROIDS_FILE = 'centroids.npy';
 export const ASSIGNMENTS_FILE = 'assignments.npy';
 export const PREPROCESS_FILE = 'preprocess.safetensors';
 export const SUMMARY_FILE = 'summary.json';
-export const CLUSTERS_FORMAT = 'selfsup-clusters';
+export const CLUSTERS_FORMAT = FORMATS.clusters;
+/** 2: the folder has an artifact manifest (manifest.json); 1 (read too): summary.json only. */
+export const CLUSTERS_VERSION = 2;
 
 export interface ClusterSummary {
   format: typeof CLUSTERS_FORMAT;
-  version: 1;
+  version: number;
   features: string;
   /** Rows clustered and their dimension before / after preprocessing. */
   n: number;
@@ -52,7 +56,7 @@ export interface ClusterSummary {
 }
 
 /** Writes a clustering folder atomically; `dir` is replaced only when every file is written. */
-export function writeClusters(dir: string, c: { centroids: Tensor; labels: Tensor; preprocessor: Preprocessor; summary: ClusterSummary }): void {
+export function writeClusters(dir: string, c: { centroids: Tensor; labels: Tensor; preprocessor: Preprocessor; summary: ClusterSummary; manifest?: Manifest }): void {
   const [k, d] = c.centroids.shape as [number, number];
   const centroids = c.centroids.to('float32');
   const labels = c.labels.to('int64');
@@ -64,6 +68,7 @@ export function writeClusters(dir: string, c: { centroids: Tensor; labels: Tenso
       writeNpy(join(tmp, ASSIGNMENTS_FILE), labelData, [labelData.length]);
       c.preprocessor.save(join(tmp, PREPROCESS_FILE));
       writeFileAtomic(join(tmp, SUMMARY_FILE), `${JSON.stringify(c.summary, null, 2)}\n`);
+      if (c.manifest) writeManifestFile(join(tmp, MANIFEST_FILE), c.manifest);
     });
   } finally {
     centroids.dispose();
@@ -77,6 +82,8 @@ export interface LoadedClusters {
   centroids: Tensor;
   preprocessor: Preprocessor;
   summary: ClusterSummary;
+  /** The clustering's content key (null for a folder written before manifests). */
+  key: string | null;
 }
 
 /** Reads a folder written by writeClusters (or `selfsup cluster`). */
@@ -90,7 +97,9 @@ export function loadClusters(dir: string): LoadedClusters {
     if (code === 'ENOENT') throw new Error(`${dir}: not a clustering folder (no ${SUMMARY_FILE}; run 'selfsup cluster' first)`);
     throw new Error(`${summaryPath}: cannot read: ${(e as Error).message}`);
   }
-  if (summary.format !== CLUSTERS_FORMAT) throw new Error(`${summaryPath}: format is '${String(summary.format)}', expected '${CLUSTERS_FORMAT}'`);
+  checkFormat(summary, summaryPath, CLUSTERS_FORMAT, CLUSTERS_VERSION);
+  const manifest = findManifest(dir);
+  if (manifest) checkFormat(manifest, join(dir, MANIFEST_FILE), CLUSTERS_FORMAT, CLUSTERS_VERSION);
   const c = readNpy(join(dir, CENTROIDS_FILE));
   if (c.dtype !== 'float32' || c.shape.length !== 2) {
     throw new Error(`${join(dir, CENTROIDS_FILE)}: expected a float32 K x D matrix, got ${c.dtype} [${c.shape.join(', ')}]`);
@@ -100,5 +109,5 @@ export function loadClusters(dir: string): LoadedClusters {
     preprocessor.dispose();
     throw new Error(`${dir}: the preprocessor gives ${preprocessor.config.outputDim} dimensions but the centroids have ${c.shape[1]}`);
   }
-  return { dir, centroids: tensor(c.data as Float32Array, { shape: c.shape }), preprocessor, summary };
+  return { dir, centroids: tensor(c.data as Float32Array, { shape: c.shape }), preprocessor, summary, key: manifest?.key ?? null };
 }

@@ -17,3 +17,6 @@ export {
   type ClusterSummary,
   type LoadedClusters,
 } from './clusters.js';
+export { CLUSTERS_FORMAT, CLUSTERS_VERSION } from './clusters.js';
+export { clusterSchema, assignSchema, KMEANS_INITS, type ClusterStageOptions, type AssignStageOptions } from './schema.js';
+export { clusterStage, assignStage, PSEUDO_LABELS_VERSION, type ClusterResult, type AssignResult } from './stage.js';

@@ -7,11 +7,13 @@ import { dirname, resolve } from 'node:path';
 import { dispose, tidy, trimNativeHeap } from '../engine/index.js';
 import { Loader, type ImageSource } from '../data/loader/index.js';
 import { NpyWriter } from '../io/npy.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { progress } from '../train/progress.js';
+import { FORMATS, checkFormat, makeManifest, writeManifestFile, type InputRef, type Manifest } from '../artifacts/manifest.js';
+import { progress } from '../util/progress.js';
 import type { FeatureSource } from './source.js';
 
-export const FEATURES_FORMAT = 'selfsup.features';
+export const FEATURES_FORMAT = FORMATS.features;
+/** 2: the sidecar is an artifact manifest; 1 (read too): the same facts without config, inputs and key. */
+export const FEATURES_VERSION = 2;
 
 export interface ExtractOptions {
   /** Images per batch (default 256). */
@@ -24,14 +26,15 @@ export interface ExtractOptions {
   data?: string;
   /** More facts for the sidecar (pool, seed, ...). */
   info?: Record<string, unknown>;
+  /** The stage's config and inputs for the manifest (default: the source and batch size, no inputs). */
+  manifest?: { config: Record<string, unknown>; inputs: Record<string, InputRef> };
   /** Called after each batch is written, with the rows written so far. */
   onBatch?: (rows: number) => void;
 }
 
-/** The sidecar FILE.json next to a features file. */
-export interface FeaturesInfo {
+/** The sidecar FILE.json next to a features file: its manifest, with what the rows are. */
+export interface FeaturesInfo extends Manifest {
   format: typeof FEATURES_FORMAT;
-  version: 1;
   /** The source spec, e.g. 'random:alexnet_s@conv5'. */
   source: string;
   data: string | null;
@@ -43,8 +46,6 @@ export interface FeaturesInfo {
   batchSize: number;
   seconds: number;
   imagesPerSec: number;
-  created: string;
-  [key: string]: unknown;
 }
 
 export function sidecarPath(featuresPath: string): string {
@@ -60,7 +61,7 @@ export function readFeaturesInfo(featuresPath: string): FeaturesInfo {
   } catch (e) {
     throw new Error(`${path}: cannot read the features sidecar (${(e as Error).message})`);
   }
-  if (info?.format !== FEATURES_FORMAT) throw new Error(`${path}: format is ${JSON.stringify(info?.format)}, expected '${FEATURES_FORMAT}'`);
+  checkFormat(info ?? {}, path, FEATURES_FORMAT, FEATURES_VERSION);
   return info;
 }
 
@@ -90,6 +91,7 @@ export async function extractFeatures(source: FeatureSource, images: ImageSource
   }
   const bar = progress(`features ${source.name}`, n, { unit: 'img', quiet: o.quiet });
   const start = performance.now();
+  const started = new Date().toISOString();
   let batches = 0;
   try {
     for await (const batch of loader.epoch(0)) {
@@ -120,12 +122,13 @@ export async function extractFeatures(source: FeatureSource, images: ImageSource
     await loader.close();
   }
   const seconds = (performance.now() - start) / 1000;
-  const info: FeaturesInfo = {
-    ...o.info,
-    format: FEATURES_FORMAT, version: 1, source: source.name, data: o.data ?? null, count: n, dim,
-    imageShape: [...images.shape], dtype: 'float32', batchSize, seconds, imagesPerSec: seconds > 0 ? n / seconds : 0,
-    created: new Date().toISOString(),
-  };
-  writeFileAtomic(sidecarPath(out), `${JSON.stringify(info, null, 2)}\n`);
-  return info;
+  const m = o.manifest ?? { config: { source: source.name, batchSize, ...(o.limit !== undefined ? { limit: o.limit } : {}), ...o.info }, inputs: {} };
+  const info = makeManifest({
+    format: FEATURES_FORMAT, version: FEATURES_VERSION, stage: 'features', config: m.config, inputs: m.inputs, created: started,
+    extra: {
+      ...o.info, source: source.name, data: o.data ?? null, count: n, dim,
+      imageShape: [...images.shape], dtype: 'float32', batchSize, seconds, imagesPerSec: seconds > 0 ? n / seconds : 0,
+    },
+  }) as FeaturesInfo;
+  return writeManifestFile(sidecarPath(out), info) as FeaturesInfo;
 }

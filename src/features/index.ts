@@ -6,4 +6,6 @@ export { pixelsSource } from './pixels.js';
 export { randomSource } from './random.js';
 export { modelSource } from './model.js';
 export { networkSource, type NetworkSourceParts } from './network.js';
-export { extractFeatures, readFeaturesInfo, sidecarPath, FEATURES_FORMAT, type ExtractOptions, type FeaturesInfo } from './extract.js';
+export { extractFeatures, readFeaturesInfo, sidecarPath, FEATURES_FORMAT, FEATURES_VERSION, type ExtractOptions, type FeaturesInfo } from './extract.js';
+export { featuresSchema, type FeaturesStageOptions } from './schema.js';
+export { featuresStage } from './stage.js';

@@ -1,6 +1,6 @@
 // A trained trunk as a feature source ('model:RUN[@LAYER]'): a finished run's trunk, its input
 // prepared as in its training (loadSourceModel knows how), default its last conv layer.
-import { loadSourceModel } from '../pretext/run.js';
+import { loadSourceModel } from '../artifacts/source_model.js';
 import { networkSource, splitLayer } from './network.js';
 import { type FeatureSource, type SourceOptions, parsePool } from './source.js';
 

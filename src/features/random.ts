@@ -4,7 +4,7 @@
 // with the data's per-channel mean and std.
 import { getRngState, manualSeed, setRngState } from '../engine/index.js';
 import { Normalize } from '../data/augment/normalize.js';
-import { buildZooNet, getArch } from '../models/index.js';
+import { buildTrunk, getArch } from '../models/index.js';
 import { networkSource, splitLayer } from './network.js';
 import { type FeatureSource, type SourceOptions, parsePool } from './source.js';
 
@@ -23,15 +23,13 @@ export function randomSource(spec: string, arg: string, o: SourceOptions): Featu
   const seed = o.seed ?? 0;
 
   const saved = getRngState();
-  let net;
+  let trunk;
   try {
     manualSeed(seed);
-    net = buildZooNet(arch, 1, inChannels!);
+    trunk = buildTrunk(arch, inChannels!);
   } finally {
     setRngState(saved);
     saved.dispose();
   }
-  const trunk = net.trunk;
-  net.head.dispose(); // only the trunk is used
   return networkSource({ name: spec, trunk, tap, inChannels: inChannels!, preprocess: (x) => normalize.apply(x), pool, dispose: () => trunk.dispose() });
 }

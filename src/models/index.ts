@@ -65,4 +65,11 @@ export function buildZooNet(name: string, numClasses: number, inChannels: number
   return net;
 }
 
+/** A fresh trunk of a zoo arch (the network built, its head disposed). */
+export function buildTrunk(name: string, inChannels: number): Trunk {
+  const net = buildZooNet(name, 1, inChannels);
+  net.head.dispose();
+  return net.trunk;
+}
+
 export { convnetS, alexnetS, alexnet, vggS, vgg16, resnet18, BasicBlock, ZooNet, Trunk, NumberedTrunk, type HeadSpec };

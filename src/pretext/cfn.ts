@@ -14,14 +14,17 @@ export interface CfnOptions {
   hidden?: number;
 }
 
+/** Widths of the per-tile fc and of the hidden fc over the 9 tiles. */
+export const CFN_DEFAULTS = { tileFeatures: 256, hidden: 512 } as const;
+
 export class ContextFreeNetwork extends nn.Module {
   readonly numPermutations: number;
 
   /** A CFN on a fresh trunk of a zoo arch for `inChannels` input channels. */
   constructor(arch: string, inChannels: number, numPermutations: number, o: CfnOptions = {}) {
     super();
-    const tileFeatures = o.tileFeatures ?? 256;
-    const hidden = o.hidden ?? 512;
+    const tileFeatures = o.tileFeatures ?? CFN_DEFAULTS.tileFeatures;
+    const hidden = o.hidden ?? CFN_DEFAULTS.hidden;
     const net = buildZooNet(arch, 1, inChannels);
     const { pool } = net.headSpec;
     const flat = net.flatFeatures;

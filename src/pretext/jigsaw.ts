@@ -12,11 +12,15 @@
 // pixels are then gathered in one indexSelect over the flattened batch.
 import { arange, tensor, tidy, where, type Tensor } from '../engine/index.js';
 import type { Rng } from '../data/rng.js';
+import { LUMA_WEIGHTS, standardizePerImage } from '../data/augment/index.js';
 
 import { TILES } from './permutations.js';
 
 export { TILES };
 export const GRID = 3;
+
+/** Shortcut blockers' defaults (authors' code: grayscale 0.5; the paper says 0.7). */
+export const JIGSAW_DEFAULTS = { grayscale: 0.5, channelShift: 2 } as const;
 
 export interface JigsawOptions {
   /** Each a permutation of 0..8: slot i of a puzzle holds the tile cut from cell perm[i]. */
@@ -58,10 +62,6 @@ export interface PuzzlePlan {
   occluded: Int32Array;
 }
 
-// Rec. 601 luma, as PIL's convert('L').
-const LUMA = [0.299, 0.587, 0.114];
-/** A tile's std below this (pixel values in [0, 1]) is not amplified: flat background stays flat. */
-const MIN_STD = 1e-2;
 
 export class JigsawPuzzles {
   readonly permutations: readonly (readonly number[])[];
@@ -81,9 +81,9 @@ export class JigsawPuzzles {
     this.permutations = o.permutations;
     this.crop = o.crop;
     this.tile = o.tile;
-    this.grayscale = o.grayscale ?? 0.5;
+    this.grayscale = o.grayscale ?? JIGSAW_DEFAULTS.grayscale;
     if (!(this.grayscale >= 0 && this.grayscale <= 1)) throw new RangeError(`jigsaw: grayscale must be a probability, got ${o.grayscale}`);
-    this.channelShift = o.channelShift ?? 2;
+    this.channelShift = o.channelShift ?? JIGSAW_DEFAULTS.channelShift;
     if (!(Number.isInteger(this.channelShift) && this.channelShift >= 0)) throw new RangeError(`jigsaw: channelShift must be a non-negative integer, got ${o.channelShift}`);
     this.occlusion = o.occlusion ?? [1];
     const total = this.occlusion.reduce((a, b) => a + b, 0);
@@ -194,17 +194,12 @@ export class JigsawPuzzles {
       const index = tensor(base, dev).unsqueeze(1).add(within.unsqueeze(0)).flatten();
       let tiles = images.contiguous().flatten().indexSelect(0, index).view(b * TILES, c, tile, tile);
       if (c === 3 && plan.gray.some((g) => g === 1)) {
-        const luma = tensor(LUMA, { dtype: tiles.dtype, device: images.device }).view(1, 3, 1, 1);
+        const luma = tensor([...LUMA_WEIGHTS], { dtype: tiles.dtype, device: images.device }).view(1, 3, 1, 1);
         const gray = tiles.mul(luma).sum(1, true).expand(b * TILES, 3, tile, tile);
         const mask = tensor(plan.gray, { dtype: 'bool', device: images.device }).view(b * TILES, 1, 1, 1);
         tiles = where(mask, gray, tiles);
       }
-      if (this.normalize) {
-        const flat = tiles.reshape(b * TILES, -1);
-        const mean = flat.mean(1, true);
-        const std = flat.std(1, { correction: 0, keepdim: true }).clamp(MIN_STD);
-        tiles = flat.sub(mean).div(std).view(b * TILES, c, tile, tile);
-      }
+      if (this.normalize) tiles = standardizePerImage(tiles);
       return tiles;
     });
   }

@@ -1,42 +1,16 @@
-// What every training run folder shares (pretext runs, cluster-classification runs):
-// config.json, metrics.jsonl, checkpoint.safetensors while training; model.safetensors,
-// trunk.safetensors and summary.json once it completes.
+// Helpers for training into a run folder (its layout: src/artifacts/run_folder.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tidy } from '../engine/index.js';
 import { saveSafetensors, writeFileAtomic } from '../io/index.js';
 import { openCache, type ImageCache } from '../data/cache/index.js';
 import type { Module } from '../nn/index.js';
+import { CONFIG_FILE, MODEL_FILE, SUMMARY_FILE, TRUNK_FILE } from '../artifacts/run_folder.js';
 import { CHECKPOINT_FILE, METRICS_FILE } from './trainer.js';
 import type { OptimConfig, ScheduleConfig } from './recipe.js';
+import type { TrainStageOptions } from './schema.js';
 
-export const PRETEXT_RUN_FORMAT = 'selfsup.pretext-run';
-export const TRANSFER_RUN_FORMAT = 'selfsup.transfer-run';
-export const CONFIG_FILE = 'config.json';
-export const MODEL_FILE = 'model.safetensors';
-export const TRUNK_FILE = 'trunk.safetensors';
-export const SUMMARY_FILE = 'summary.json';
-
-/** Options every run-folder training takes (pretext training, cluster classification). */
-export interface RunOptions {
-  /** A prepared cache folder. */
-  data: string;
-  /** The run folder. */
-  out: string;
-  epochs?: number;
-  batchSize?: number;
-  optim?: Partial<OptimConfig>;
-  schedule?: ScheduleConfig;
-  seed?: number;
-  /** Fraction of the cache held out for validation (default 0.05). */
-  valFraction?: number;
-  /** Continue the run in `out` from its checkpoint. */
-  resume?: boolean;
-  checkpointEvery?: number;
-  /** Stop (with a checkpoint, resumable) after this many steps in total. */
-  maxSteps?: number;
-  quiet?: boolean;
-}
+export { CONFIG_FILE, MODEL_FILE, SUMMARY_FILE, TRUNK_FILE };
 
 /** The training options a run's config.json records. */
 export interface RunTrainConfig {
@@ -52,12 +26,11 @@ export interface RunTrainConfig {
   valFraction: number;
 }
 
-/** Options as given (undefined: default) -> the recorded config, with the run defaults. */
-export function runTrainConfig(o: Omit<RunOptions, 'data' | 'out'>): RunTrainConfig {
+/** The training part of a run's config.json, from the stage's resolved options. */
+export function runTrainConfig(o: TrainStageOptions): RunTrainConfig {
   return {
-    epochs: o.epochs ?? 2, batchSize: o.batchSize ?? 128, optimizer: o.optim?.optimizer ?? 'sgd', lr: o.optim?.lr ?? 0.05,
-    momentum: o.optim?.momentum ?? 0.9, weightDecay: o.optim?.weightDecay ?? 5e-4, schedule: o.schedule?.schedule ?? 'cosine',
-    warmupSteps: o.schedule?.warmupSteps ?? 100, seed: o.seed ?? 0, valFraction: o.valFraction ?? 0.05,
+    epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer, lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay,
+    schedule: o.schedule, warmupSteps: o.warmup, seed: o.seed, valFraction: o.valFraction,
   };
 }
 
@@ -76,20 +49,6 @@ export function checkRunFolder(dir: string, resume: boolean | undefined): void {
   if (!resume && (hasCheckpoint || existsSync(join(dir, CONFIG_FILE)))) {
     throw new Error(`${dir} already holds a run; pass --resume to continue it, or choose another --out`);
   }
-}
-
-/** Reads a run's config.json, checking its format (one of `formats`). */
-export function readRunConfig<T extends { format: string }>(dir: string, ...formats: string[]): T {
-  const path = join(dir, CONFIG_FILE);
-  if (!existsSync(path)) throw new Error(`${dir}: not a run folder (no ${CONFIG_FILE})`);
-  let c: T;
-  try {
-    c = JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  if (!formats.includes(c?.format)) throw new Error(`${path}: format is ${JSON.stringify(c?.format)}, expected ${formats.map((f) => `'${f}'`).join(' or ')}`);
-  return c;
 }
 
 /** A cache for training: in memory when it is under 2 GiB (or as `memory` says). */

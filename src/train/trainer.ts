@@ -16,7 +16,7 @@ import type { Optimizer, LRScheduler } from '../optim/index.js';
 import { Rng, deriveSeed } from '../data/rng.js';
 import type { Batch, Loader } from '../data/loader/index.js';
 import { buildOptimizer, buildScheduler, type OptimConfig, type ScheduleConfig } from './recipe.js';
-import { progress } from './progress.js';
+import { progress } from '../util/progress.js';
 
 /** What a task makes of one batch: class scores and the classes they should predict. */
 export interface TaskOutput {

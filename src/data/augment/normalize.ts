@@ -24,3 +24,19 @@ export class Normalize implements BatchTransform {
     });
   }
 }
+
+/** A sample's std below this (pixel values in [0, 1]) is not amplified: flat background stays flat. */
+export const MIN_SAMPLE_STD = 1e-2;
+
+/**
+ * Per sample: zero mean and unit variance over all its values ([N, ...] -> same shape), the std
+ * floored at MIN_SAMPLE_STD. Jigsaw tiles are prepared so, and so are full images for a trunk
+ * trained on them.
+ */
+export function standardizePerImage(x: Tensor): Tensor {
+  return tidy(() => {
+    const flat = x.reshape(x.shape[0]!, -1);
+    const std = flat.std(1, { correction: 0, keepdim: true }).clamp(MIN_SAMPLE_STD);
+    return flat.sub(flat.mean(1, true)).div(std).view(x.shape);
+  });
+}

@@ -5,9 +5,13 @@
 // Shards hold whole images, in order: image k of the cache is image k - (images before it) of
 // its shard. A folder without manifest.json is never a complete cache (it is written last).
 
-export const CACHE_FORMAT = 'selfsup-image-cache';
-export const CACHE_VERSION = 1;
-export const MANIFEST_FILE = 'manifest.json';
+import { FORMATS, LEGACY_FORMATS, MANIFEST_FILE, contentKey, type Manifest } from '../../artifacts/manifest.js';
+
+export const CACHE_FORMAT = FORMATS.imageCache;
+/** 2: the artifact manifest (stage, config, inputs, content key); 1 (read too): options under `key`. */
+export const CACHE_VERSION = 2;
+export const CACHE_STAGE = 'data prepare';
+export { MANIFEST_FILE };
 export const LABELS_FILE = 'labels.i32';
 /** Default largest shard size in bytes (whole images only, so a shard may be a little smaller). */
 export const DEFAULT_SHARD_BYTES = 256 * 1024 * 1024;
@@ -29,7 +33,7 @@ export interface SkippedFile {
 }
 
 /** The options a cache was built with; running prepare again with equal options is a no-op. */
-export interface PrepareKey {
+export type PrepareKey = {
   /** 'fashion-mnist' or an absolute path. */
   source: string;
   format: string;
@@ -38,13 +42,12 @@ export interface PrepareKey {
   channels: 1 | 3;
   /** Which labels were kept ('fine'/'coarse' for CIFAR-100, 'none' when labels were dropped, else 'default'). */
   labels: string;
-}
+};
 
-export interface CacheManifest {
+export interface CacheManifest extends Manifest {
   format: typeof CACHE_FORMAT;
-  version: number;
   /** Options the cache was built from. */
-  key: PrepareKey;
+  config: PrepareKey;
   /** Human-readable description of the source (e.g. 'CIFAR-10 binary, /data/cifar-10-batches-bin'). */
   sourceDescription: string;
   /** Images in the cache (skipped files excluded). */
@@ -67,8 +70,6 @@ export interface CacheManifest {
   skipped: { count: number; files: SkippedFile[] };
   /** Files under an image folder ignored because of their extension. */
   ignoredFiles: number;
-  /** ISO time the cache was completed. */
-  created: string;
 }
 
 /** Checks the parts of a parsed manifest that the reader relies on; throws naming the field. */
@@ -78,8 +79,9 @@ export function checkManifest(m: unknown, path: string): CacheManifest {
   };
   if (typeof m !== 'object' || m === null) bad('expected a JSON object');
   const o = m as Record<string, unknown>;
-  if (o.format !== CACHE_FORMAT) bad(`format is ${JSON.stringify(o.format)}, expected "${CACHE_FORMAT}"`);
-  if (o.version !== CACHE_VERSION) bad(`version ${JSON.stringify(o.version)} unsupported, expected ${CACHE_VERSION}; prepare it again with --force`);
+  if ((LEGACY_FORMATS[o.format as string] ?? o.format) !== CACHE_FORMAT) bad(`format is ${JSON.stringify(o.format)}, expected "${CACHE_FORMAT}"`);
+  if (o.version !== 1 && o.version !== CACHE_VERSION) bad(`version ${JSON.stringify(o.version)} unsupported, expected 1..${CACHE_VERSION}; prepare it again with --force`);
+  if (o.version === 1) upgradeV1(o);
   if (!Number.isInteger(o.count) || (o.count as number) < 0) bad('count must be a non-negative integer');
   const shape = o.shape as unknown[];
   if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && (d as number) > 0)) bad('shape must be [C, H, W]');
@@ -93,4 +95,16 @@ export function checkManifest(m: unknown, path: string): CacheManifest {
   if (o.classNames !== null && !Array.isArray(o.classNames)) bad('classNames must be a list or null');
   if (o.labelsFile !== null && typeof o.labelsFile !== 'string') bad('labelsFile must be a file name or null');
   return m as CacheManifest;
+}
+
+/** A version-1 manifest read as version 2: its options become `config`, with the content key they give. */
+function upgradeV1(o: Record<string, unknown>): void {
+  const config = o.key as PrepareKey;
+  o.format = CACHE_FORMAT;
+  o.stage = CACHE_STAGE;
+  o.config = config;
+  o.inputs = {};
+  o.key = contentKey(CACHE_FORMAT, CACHE_VERSION, CACHE_STAGE, config, {});
+  o.completed = o.created;
+  o.complete = true;
 }

@@ -6,35 +6,28 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { replaceDirAtomic } from '../../io/atomic.js';
-import { progress } from '../../train/progress.js';
+import { progress } from '../../util/progress.js';
 import { openSource } from '../sources/index.js';
-import type { DatasetSource, LabelChoice, OpenSourceOptions, SourceItem } from '../sources/types.js';
+import type { DatasetSource, LabelChoice, SourceFormat, SourceItem } from '../sources/types.js';
 import { fitFile, fitPixels, type Fit } from './convert.js';
 import { DEFAULT_SHARD_BYTES, MANIFEST_FILE, type CacheManifest, type PrepareKey, type SkippedFile } from './format.js';
 import { readManifest } from './reader.js';
 import { CacheWriter } from './writer.js';
+import { prepareSchema } from './schema.js';
+import { parseOptions } from '../../util/options.js';
+import type { z } from 'zod';
 
-export const DEFAULT_SIZE = 32;
 /** Skipped files listed in the manifest (all are counted). */
 export const MAX_LISTED_SKIPS = 10000;
 /** Skipped files shown on stderr. */
 const SHOWN_SKIPS = 5;
 
-export interface PrepareOptions extends OpenSourceOptions {
-  /** The cache folder to create. */
-  out: string;
-  /** Side of the square cached images (default 32). */
-  size?: number;
-  /** 1 or 3 (default: the source's own: 1 for Fashion-MNIST, 3 for colour sources and image files). */
-  channels?: 1 | 3;
-  /** Replace an existing cache (or other folder) at `out`. */
-  force?: boolean;
+/** prepareSchema's options (source aside), plus hooks for tests and callers. */
+export interface PrepareOptions extends Omit<z.input<typeof prepareSchema>, 'source'> {
   /** Largest shard in bytes (default 256 MiB). */
   shardBytes?: number;
   /** Images decoded at once (default: twice the CPU count). */
   concurrency?: number;
-  /** No progress bar and no messages. */
-  quiet?: boolean;
   /** Show the progress bar on stderr (default true; never when quiet). */
   bar?: boolean;
   /** Where messages go (default: stderr). */
@@ -106,10 +99,10 @@ function checkTarget(out: string, key: PrepareKey, force: boolean): CacheManifes
     } catch (e) {
       if (!force) throw new Error(`--out ${out}: holds an unreadable cache (${(e as Error).message}); use --force to replace it`);
     }
-    if (m && sameKey(m.key, key) && !force) return m;
+    if (m && sameKey(m.config, key) && !force) return m;
     if (m && !force) {
       throw new Error(
-        `--out ${out}: holds a cache prepared with other options:\n  there:     ${describeKey(m.key)}\n  requested: ${describeKey(key)}\n` +
+        `--out ${out}: holds a cache prepared with other options:\n  there:     ${describeKey(m.config)}\n  requested: ${describeKey(key)}\n` +
           `use --force to replace it, or choose another --out`,
       );
     }
@@ -130,18 +123,19 @@ function fitItem(item: SourceItem, size: number, channels: 1 | 3): Promise<Fitte
 }
 
 /** Decodes `spec` ('fashion-mnist', a folder or a CSV file) into a cache at opts.out. */
-export async function prepareCache(spec: string, opts: PrepareOptions): Promise<PrepareResult> {
-  const log = opts.quiet ? () => {} : (opts.log ?? ((l: string) => console.error(l)));
-  const size = opts.size ?? DEFAULT_SIZE;
-  if (!Number.isInteger(size) || size < 1 || size > 8192) throw new Error(`--size must be an integer in 1..8192, got ${size}`);
-  if (opts.channels !== undefined && opts.channels !== 1 && opts.channels !== 3) throw new Error(`--channels must be 1 or 3, got ${String(opts.channels)}`);
+export async function prepareCache(spec: string, options: PrepareOptions): Promise<PrepareResult> {
+  const { shardBytes: sb, concurrency: cc, bar: showBar, log: logTo, onImage, ...user } = options;
+  const o = parseOptions(prepareSchema, { source: spec, ...user });
+  const opts = { ...o, shardBytes: sb, concurrency: cc, bar: showBar, onImage, format: o.format as SourceFormat | undefined, labels: o.labels as LabelChoice };
+  const log = opts.quiet ? () => {} : (logTo ?? ((l: string) => console.error(l)));
+  const size = opts.size;
   const shardBytes = opts.shardBytes ?? DEFAULT_SHARD_BYTES;
   if (!(shardBytes > 0)) throw new Error(`shardBytes must be positive, got ${shardBytes}`);
   const concurrency = Math.max(1, opts.concurrency ?? 2 * availableParallelism());
 
   const src = openSource(spec, opts);
   const channels = opts.channels ?? src.channels;
-  const labels = opts.labels ?? 'default';
+  const labels = opts.labels;
   const key = keyOf(src, size, channels, labels);
   const out = resolve(opts.out);
 
@@ -149,6 +143,7 @@ export async function prepareCache(spec: string, opts: PrepareOptions): Promise<
   const existing = checkTarget(out, key, opts.force === true);
   if (existing) return { dir: out, manifest: existing, reused: true };
 
+  const started = new Date().toISOString();
   log(`preparing ${src.description} -> ${out} (${size} x ${size}, ${channels} channel${channels > 1 ? 's' : ''})`);
   sharp.cache(false); // every file is read once: libvips' operation cache would only hold memory
   const manifest = await replaceDirAtomic(out, async (tmp) => {
@@ -197,7 +192,8 @@ export async function prepareCache(spec: string, opts: PrepareOptions): Promise<
       throw new Error(`${src.id}: none of the ${src.count} images could be decoded${why}`);
     }
     return writer.finish({
-      key,
+      config: key,
+      started,
       sourceDescription: src.description,
       classNames: src.classNames,
       fit,

@@ -2,7 +2,8 @@
 // and per-channel pixel statistics; finish() writes labels.i32 and, last, manifest.json.
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE_FORMAT, CACHE_VERSION, LABELS_FILE, MANIFEST_FILE, shardFileName, type CacheManifest, type ShardInfo } from './format.js';
+import { makeManifest } from '../../artifacts/manifest.js';
+import { CACHE_FORMAT, CACHE_STAGE, CACHE_VERSION, LABELS_FILE, MANIFEST_FILE, shardFileName, type CacheManifest, type ShardInfo } from './format.js';
 
 /** Exact per-channel mean and std on [0, 1] from byte histograms. */
 export class PixelStats {
@@ -120,7 +121,7 @@ export class CacheWriter {
   }
 
   /** Writes labels and the manifest; `rest` gives the fields the writer does not know. */
-  finish(rest: Omit<CacheManifest, 'format' | 'version' | 'count' | 'shape' | 'mean' | 'std' | 'shards' | 'labelsFile' | 'classCounts' | 'created'>): CacheManifest {
+  finish(rest: Pick<CacheManifest, 'config' | 'sourceDescription' | 'classNames' | 'fit' | 'skipped' | 'ignoredFiles'> & { started?: string }): CacheManifest {
     this.#closeShard();
     const labeled = this.#labeled === true;
     let classCounts: number[] | null = null;
@@ -136,10 +137,8 @@ export class CacheWriter {
       writeDurable(join(this.dir, LABELS_FILE), buf);
     }
     const { mean, std } = this.stats.result();
-    const manifest: CacheManifest = {
-      format: CACHE_FORMAT,
-      version: CACHE_VERSION,
-      key: rest.key,
+    const manifest = makeManifest({
+      format: CACHE_FORMAT, version: CACHE_VERSION, stage: CACHE_STAGE, config: rest.config, created: rest.started, extra: {
       sourceDescription: rest.sourceDescription,
       count: this.count,
       shape: this.shape,
@@ -152,8 +151,7 @@ export class CacheWriter {
       labelsFile: labeled ? LABELS_FILE : null,
       skipped: rest.skipped,
       ignoredFiles: rest.ignoredFiles,
-      created: new Date().toISOString(),
-    };
+    } }) as CacheManifest;
     writeDurable(join(this.dir, MANIFEST_FILE), Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
     return manifest;
   }

@@ -1,0 +1,16 @@
+// The options of `selfsup features` and of featuresStage().
+import { z } from 'zod';
+import { field } from '../util/options.js';
+
+export const featuresSchema = z.strictObject({
+  source: field(z.string(), { description: "the feature source (see 'selfsup features --help' or docs/features.md)", arg: 'spec' }),
+  data: field(z.string(), { description: "an image cache ('selfsup data prepare')", role: 'input', arg: 'cache' }),
+  out: field(z.string().regex(/\.npy$/, 'expected a file name ending in .npy'), { description: 'the features file (written when complete; FILE.json is its manifest)', role: 'output', arg: 'file.npy' }),
+  pool: field(z.string().default('none'), { description: "network and pixel sources: average-pool to 'global' (1x1), a grid HxW (e.g. 2x2), or 'none'", arg: 'grid' }),
+  seed: field(z.int().min(0).default(0), { description: 'seed of a random network', arg: 's' }),
+  batchSize: field(z.int().min(1).default(256), { description: 'images per batch', arg: 'n' }),
+  limit: field(z.int().min(1).optional(), { description: 'only the first N images', defaultText: 'all', arg: 'n' }),
+  quiet: field(z.boolean().default(false), { description: 'no progress bar', role: 'control' }),
+});
+
+export type FeaturesStageOptions = z.input<typeof featuresSchema>;

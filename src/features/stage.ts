@@ -1,0 +1,38 @@
+// The features stage: a feature source run over every image of a cache, into an N x D .npy file
+// with its manifest beside it (FILE.json).
+import { resolve } from 'node:path';
+import { openCache } from '../data/cache/index.js';
+import { inputRef, type InputRef } from '../artifacts/manifest.js';
+import { configOf, parseOptions } from '../util/options.js';
+import { extractFeatures, type FeaturesInfo } from './extract.js';
+import { parseSource } from './registry.js';
+import { featuresSchema, type FeaturesStageOptions } from './schema.js';
+
+/** The run folder a 'model:RUN[@LAYER]' source reads, as an input of the stage. */
+function modelInput(spec: string): Record<string, InputRef> {
+  if (!spec.startsWith('model:')) return {};
+  const arg = spec.slice('model:'.length);
+  const at = arg.lastIndexOf('@');
+  return { model: inputRef(at > 0 ? arg.slice(0, at) : arg) };
+}
+
+export async function featuresStage(options: FeaturesStageOptions): Promise<FeaturesInfo & { out: string }> {
+  const o = parseOptions(featuresSchema, options, (p) => p.join('.'), '');
+  const cache = openCache(o.data);
+  try {
+    const source = parseSource(o.source, { inChannels: cache.shape[0], mean: cache.manifest.mean, std: cache.manifest.std, pool: o.pool, seed: o.seed });
+    try {
+      const out = resolve(o.out);
+      const info = await extractFeatures(source, cache, out, {
+        batchSize: o.batchSize, limit: o.limit, quiet: o.quiet, data: cache.dir,
+        info: { pool: o.pool, ...(o.source.startsWith('random:') ? { seed: o.seed } : {}) },
+        manifest: { config: configOf(featuresSchema, o), inputs: { data: { path: cache.dir, key: cache.manifest.key }, ...modelInput(o.source) } },
+      });
+      return { ...info, out };
+    } finally {
+      source.dispose();
+    }
+  } finally {
+    cache.close();
+  }
+}

@@ -1,0 +1,138 @@
+// Stage options described once: a zod schema whose fields carry their type, default, range and a
+// one-line description. From it come the command's options and --help (src/cli/schema_options.ts),
+// validation of an options object whatever its origin (CLI, a config file, a library call), and
+// the config an artifact records.
+import { z } from 'zod';
+
+/**
+ * What a field is for, beyond its value:
+ * - 'config' (default): a setting of the stage; recorded and part of the content key.
+ * - 'input': a path to an artifact the stage reads (recorded with that artifact's key).
+ * - 'output': where the stage writes.
+ * - 'control': how the run goes (progress, resume, threads...), not what it makes.
+ */
+export type FieldRole = 'config' | 'input' | 'output' | 'control';
+
+export interface FieldMeta {
+  description: string;
+  role?: FieldRole;
+  /** Placeholder in --help, e.g. 'file.npy' (default from the type). */
+  arg?: string;
+  /** A default that depends on other options or the data, said in words (e.g. 'image side - 2'). */
+  defaultText?: string;
+  /** Given as the command's positional argument instead of an option. */
+  positional?: boolean;
+}
+
+/** Attaches the description and role to a field; call it last (after .default(), .optional()). */
+export function field<T extends z.ZodType>(schema: T, meta: FieldMeta): T {
+  return schema.meta({ ...meta }) as T;
+}
+
+export function fieldMeta(f: z.ZodType): FieldMeta {
+  const m = f.meta() as FieldMeta | undefined;
+  return { description: m?.description ?? '', ...m };
+}
+
+export type StageSchema = z.ZodObject<z.ZodRawShape>;
+
+/** The field with its optional/default wrappers removed, and the default if it has one. */
+export function unwrap(f: z.ZodType): { base: z.ZodType; hasDefault: boolean; default?: unknown; optional: boolean } {
+  let base = f;
+  let hasDefault = false;
+  let def: unknown;
+  let optional = false;
+  for (;;) {
+    const d = base.def as { type: string; innerType?: z.ZodType; defaultValue?: unknown };
+    if (d.type === 'default') {
+      hasDefault = true;
+      def = d.defaultValue;
+      base = d.innerType!;
+    } else if (d.type === 'optional') {
+      optional = true;
+      base = d.innerType!;
+    } else return { base, hasDefault, default: def, optional };
+  }
+}
+
+/** The fields of a role (config fields are those without one). */
+export function fieldsOf(schema: StageSchema, role: FieldRole): string[] {
+  return Object.entries(schema.shape).filter(([, f]) => (fieldMeta(f as z.ZodType).role ?? 'config') === role).map(([k]) => k);
+}
+
+/** The schema's defaults, for fields that have one. */
+export function defaultsOf(schema: StageSchema): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(schema.shape)) {
+    const u = unwrap(f as z.ZodType);
+    if (u.hasDefault) out[k] = u.default;
+  }
+  return out;
+}
+
+/** Words for what a field accepts: 'a positive integer', 'one of sgd, adam', ... */
+export function expected(f: z.ZodType): string {
+  const base = unwrap(f).base;
+  const d = base.def as { type: string; entries?: Record<string, string>; values?: unknown[]; element?: z.ZodType };
+  const b = base as unknown as { isInt?: boolean };
+  switch (d.type) {
+    case 'number': {
+      const int = b.isInt === true;
+      let lo: { value: number; inclusive: boolean } | null = null;
+      let hi: { value: number; inclusive: boolean } | null = null;
+      for (const c of (base.def as { checks?: { _zod: { def: { check: string; value: number; inclusive: boolean } } }[] }).checks ?? []) {
+        const cd = c._zod.def;
+        if (cd.check === 'greater_than') lo = cd;
+        if (cd.check === 'less_than') hi = cd;
+      }
+      const what = int ? 'an integer' : 'a number';
+      if (int && lo?.value === 1 && lo.inclusive && !hi) return 'a positive integer';
+      if (int && lo?.value === 0 && lo.inclusive && !hi) return 'a non-negative integer';
+      if (lo && hi && lo.inclusive && hi.inclusive) return `${what} in ${lo.value}..${hi.value}`;
+      const parts = [lo && `${lo.inclusive ? '>=' : '>'} ${lo.value}`, hi && `${hi.inclusive ? '<=' : '<'} ${hi.value}`].filter(Boolean);
+      return parts.length ? `${what} ${parts.join(' and ')}` : what;
+    }
+    case 'string':
+      return 'a string';
+    case 'boolean':
+      return 'true or false';
+    case 'enum':
+      return `one of ${Object.values(d.entries!).join(', ')}`;
+    case 'literal':
+      return `one of ${d.values!.join(', ')}`;
+    case 'array':
+      return `a list of ${expected(d.element!).replace(/^an? /, '')}s`;
+    default:
+      return d.type;
+  }
+}
+
+function shown(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v);
+}
+
+/**
+ * Validates `input` against `schema`; on failure throws one Error listing every problem, each as
+ * `NAME: expected ..., got ...` where NAME is `name(path)` (a CLI flag, a config key path).
+ */
+export function parseOptions<S extends StageSchema>(schema: S, input: unknown, name: (path: string[]) => string = (p) => p.join('.'), prefix = ''): z.output<S> {
+  const r = schema.safeParse(input, { reportInput: true });
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${name([...issue.path.map(String), k])}: unrecognized option`).join('\n');
+    const key = issue.path[0];
+    const f = typeof key === 'string' ? (schema.shape[key] as z.ZodType | undefined) : undefined;
+    const typeIssue = ['invalid_type', 'too_small', 'too_big', 'invalid_value', 'not_multiple_of'].includes(issue.code);
+    const want = f && issue.path.length === 1 && typeIssue ? `expected ${expected(f)}` : issue.message;
+    const got = 'input' in issue ? `, got ${shown(issue.input)}` : '';
+    return `${name(issue.path.map(String))}: ${want}${got}`;
+  });
+  throw new Error(prefix + lines.join('\n'));
+}
+
+/** The config part of resolved options (role 'config'), keys in schema order. */
+export function configOf(schema: StageSchema, options: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of fieldsOf(schema, 'config')) if (options[k] !== undefined) out[k] = options[k];
+  return out;
+}
