@@ -33,8 +33,8 @@ export function readRunConfig<T extends { format: string }>(dir: string, ...form
 }
 
 /**
- * The manifest of a finished run of one of `formats`; a folder written before manifests
- * (version 1) counts as finished when it has its summary and trunk (null is returned then).
+ * The manifest of a finished run of one of `formats`. A folder written before manifests (its
+ * config.json records no `options`) counts as finished when it has its trunk; null is returned.
  */
 export function finishedRun(dir: string, formats: readonly string[]): Manifest | null {
   const m = findManifest(dir);
@@ -43,6 +43,7 @@ export function finishedRun(dir: string, formats: readonly string[]): Manifest |
     checkFormat(m, join(dir, MANIFEST_FILE), f as RunFormat, RUN_VERSION);
     return m;
   }
-  if (existsSync(join(dir, SUMMARY_FILE)) && existsSync(join(dir, TRUNK_FILE))) return null;
+  const config = readRunConfig<{ format: string; options?: unknown }>(dir, ...formats);
+  if (config.options === undefined && existsSync(join(dir, TRUNK_FILE))) return null;
   throw new Error(`${dir}: the run has not finished (no ${MANIFEST_FILE}); resume it with --resume`);
 }

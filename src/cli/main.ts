@@ -1,27 +1,8 @@
 #!/usr/bin/env node
 // The `selfsup` command.
-import { Command } from 'commander';
-import { demoCommand } from './demo.js';
-import { benchCommand } from './bench.js';
-import { dataCommand } from './data.js';
-import { pretextCommand } from './pretext.js';
-import { clusterCommand } from './cluster.js';
-import { featuresCommand } from './features.js';
-import { transferCommand } from './transfer.js';
+import { buildProgram } from './program.js';
 
-const program = new Command()
-  .name('selfsup')
-  .description('Self-supervised representation learning with knowledge transfer (Noroozi et al., CVPR 2018), on libtorch')
-  .version('0.1.0');
-program.addCommand(demoCommand());
-program.addCommand(benchCommand());
-program.addCommand(dataCommand());
-program.addCommand(pretextCommand());
-program.addCommand(clusterCommand());
-program.addCommand(featuresCommand());
-program.addCommand(transferCommand());
-
-program.parseAsync(process.argv).catch((e: Error) => {
+buildProgram().parseAsync(process.argv).catch((e: Error) => {
   console.error(`selfsup: ${e.message}`);
   process.exit(1);
 });

@@ -4,7 +4,7 @@
 // the same names, types and defaults.
 import { Argument, Command, Option } from 'commander';
 import type { z } from 'zod';
-import { fieldMeta, parseOptions, unwrap, type StageSchema } from '../util/options.js';
+import { expected, fieldMeta, parseOptions, unwrap, type StageSchema } from '../util/options.js';
 
 export const flagOf = (key: string): string => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 
@@ -86,13 +86,27 @@ export function schemaOptions<S extends StageSchema>(schema: S, parsed: Record<s
     input[key] = typeof v === 'string' ? fromText(base, v) : v;
   }
   const names = new Map(Object.keys(schema.shape).map((k) => [k, fieldMeta(schema.shape[k] as z.ZodType).positional ? `<${k}>` : flagOf(k)]));
-  return parseOptions(schema, input, (p) => names.get(String(p[0])) ?? p.join('.'));
+  return parseOptions(schema, input, (p) => names.get(p[0]!) ?? p.join('.'), (issue, f, flag) => {
+    // The command line's wording: '--k must be an integer >= 1, got '0''.
+    const raw = parsed[issue.path[0] as string] ?? positional;
+    if (issue.code === 'too_big' && typeof issue.maximum === 'number' && issue.inclusive !== false) return `${flag} must be at most ${issue.maximum}, got ${String(raw)}`;
+    if (issue.code === 'too_small' && typeof issue.minimum === 'number') {
+      const int = (unwrap(f).base as unknown as { isInt?: boolean }).isInt === true;
+      return `${flag} must be ${int ? 'an integer' : 'a number'} ${issue.inclusive === false ? '>' : '>='} ${issue.minimum}, got '${String(raw)}'`;
+    }
+    if (issue.code === 'invalid_type') return `${flag} must be ${expected(f)}, got '${String(raw)}'`;
+    return undefined;
+  });
 }
+
+/** The schema each stage command was made from. */
+export const COMMAND_SCHEMAS = new WeakMap<Command, StageSchema>();
 
 /** A subcommand whose options are the schema's; `run` gets the validated options. */
 export function stageCommand<S extends StageSchema>(name: string, description: string, schema: S, run: (o: z.output<S>) => unknown): Command {
   const cmd = new Command(name).description(description);
   addSchemaOptions(cmd, schema);
+  COMMAND_SCHEMAS.set(cmd, schema);
   const hasPositional = Object.values(schema.shape).some((f) => fieldMeta(f as z.ZodType).positional);
   cmd.action(async (...args: unknown[]) => {
     const positional = hasPositional ? (args[0] as string) : undefined;

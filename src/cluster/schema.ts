@@ -28,7 +28,7 @@ export const clusterSchema = z.strictObject({
 export const assignSchema = z.strictObject({
   clusters: field(z.string(), { description: 'a folder written by `selfsup cluster`', role: 'input', arg: 'dir' }),
   features: field(z.string(), { description: 'N x D features with the dimension the clusters were made on', role: 'input', arg: 'file.npy' }),
-  out: field(z.string().regex(/\.npy$/, 'expected a file name ending in .npy'), { description: 'where to write the int64 labels (atomically)', role: 'output', arg: 'file.npy' }),
+  out: field(z.string(), { description: 'where to write the int64 labels (atomically)', role: 'output', arg: 'file.npy' }),
   labels: field(z.string().optional(), { description: 'a labeled cache with the same images: prints NMI, ARI and purity', role: 'input', arg: 'cache' }),
   quiet: field(z.boolean().default(false), { description: 'no progress bar', role: 'control' }),
 });

@@ -17,7 +17,7 @@ function modelInput(spec: string): Record<string, InputRef> {
 }
 
 export async function featuresStage(options: FeaturesStageOptions): Promise<FeaturesInfo & { out: string }> {
-  const o = parseOptions(featuresSchema, options, (p) => p.join('.'), '');
+  const o = parseOptions(featuresSchema, options);
   const cache = openCache(o.data);
   try {
     const source = parseSource(o.source, { inChannels: cache.shape[0], mean: cache.manifest.mean, std: cache.manifest.std, pool: o.pool, seed: o.seed });

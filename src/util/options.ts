@@ -86,8 +86,6 @@ export function expected(f: z.ZodType): string {
         if (cd.check === 'less_than') hi = cd;
       }
       const what = int ? 'an integer' : 'a number';
-      if (int && lo?.value === 1 && lo.inclusive && !hi) return 'a positive integer';
-      if (int && lo?.value === 0 && lo.inclusive && !hi) return 'a non-negative integer';
       if (lo && hi && lo.inclusive && hi.inclusive) return `${what} in ${lo.value}..${hi.value}`;
       const parts = [lo && `${lo.inclusive ? '>=' : '>'} ${lo.value}`, hi && `${hi.inclusive ? '<=' : '<'} ${hi.value}`].filter(Boolean);
       return parts.length ? `${what} ${parts.join(' and ')}` : what;
@@ -111,23 +109,28 @@ function shown(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v);
 }
 
+/** One validation problem of a field, for a custom wording (return undefined for the default). */
+export type IssueWording = (issue: z.core.$ZodIssue, f: z.ZodType, name: string) => string | undefined;
+
 /**
  * Validates `input` against `schema`; on failure throws one Error listing every problem, each as
  * `NAME: expected ..., got ...` where NAME is `name(path)` (a CLI flag, a config key path).
  */
-export function parseOptions<S extends StageSchema>(schema: S, input: unknown, name: (path: string[]) => string = (p) => p.join('.'), prefix = ''): z.output<S> {
+export function parseOptions<S extends StageSchema>(schema: S, input: unknown, name: (path: string[]) => string = (p) => p.join('.'), wording?: IssueWording): z.output<S> {
   const r = schema.safeParse(input, { reportInput: true });
   if (r.success) return r.data;
   const lines = r.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${name([...issue.path.map(String), k])}: unrecognized option`).join('\n');
-    const key = issue.path[0];
-    const f = typeof key === 'string' ? (schema.shape[key] as z.ZodType | undefined) : undefined;
+    const path = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${name([...path, k])}: unrecognized option`).join('\n');
+    const f = path.length === 1 ? (schema.shape[path[0]!] as z.ZodType | undefined) : undefined;
+    const custom = f && wording?.(issue, f, name(path));
+    if (custom) return custom;
     const typeIssue = ['invalid_type', 'too_small', 'too_big', 'invalid_value', 'not_multiple_of'].includes(issue.code);
-    const want = f && issue.path.length === 1 && typeIssue ? `expected ${expected(f)}` : issue.message;
+    const want = f && typeIssue ? `expected ${expected(f)}` : issue.message;
     const got = 'input' in issue ? `, got ${shown(issue.input)}` : '';
-    return `${name(issue.path.map(String))}: ${want}${got}`;
+    return `${name(path)}: ${want}${got}`;
   });
-  throw new Error(prefix + lines.join('\n'));
+  throw new Error(lines.join('\n'));
 }
 
 /** The config part of resolved options (role 'config'), keys in schema order. */

@@ -11,7 +11,9 @@ import { trainValSplit } from '../../src/data/loader/index.js';
 import { assertClose } from '../helpers/assert.js';
 import { loadSafetensors } from '../../src/io/index.js';
 import { trainPretext } from '../../src/pretext/train.js';
-import { loadSourceModel, readPretextConfig, standardizePerImage } from '../../src/pretext/run.js';
+import { readPretextConfig } from '../../src/pretext/run.js';
+import { loadSourceModel } from '../../src/artifacts/index.js';
+import { standardizePerImage } from '../../src/data/augment/index.js';
 import { rng } from '../helpers/random.js';
 import { grayCache } from '../helpers/idx.js';
 import { tempFolders } from '../helpers/tmp.js';
@@ -59,7 +61,7 @@ test('jigsaw++: 150 steps on discs take pretext accuracy far above chance; the r
   const out = join(tmp('run'), 'jig');
   const r = await trainPretext({
     task: 'jigsaw++', arch: 'alexnet_s', data, out, permutations: 10, epochs: 8, batchSize: 32, valFraction: 0.1,
-    optim: { optimizer: 'adam', lr: 1e-3, weightDecay: 0 }, schedule: { schedule: 'constant', warmupSteps: 0 }, quiet: true,
+    optimizer: 'adam', lr: 1e-3, weightDecay: 0, schedule: 'constant', warmup: 0, quiet: true,
   });
   assert.equal(r.status, 'completed');
   assert.equal(r.step, 8 * 18);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { tensor, tidy } from '../../src/engine/index.js';
 import { writeNpy } from '../../src/io/index.js';
 import { trainTransfer, readPseudoLabels } from '../../src/transfer/index.js';
-import { loadSourceModel } from '../../src/pretext/run.js';
+import { loadSourceModel } from '../../src/artifacts/index.js';
 import { rng } from '../helpers/random.js';
 import { grayCache } from '../helpers/idx.js';
 import { tempFolders } from '../helpers/tmp.js';

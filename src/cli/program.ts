@@ -1,0 +1,24 @@
+// The `selfsup` command's tree of subcommands.
+import { Command } from 'commander';
+import { demoCommand } from './demo.js';
+import { benchCommand } from './bench.js';
+import { dataCommand } from './data.js';
+import { pretextCommand } from './pretext.js';
+import { clusterCommand } from './cluster.js';
+import { featuresCommand } from './features.js';
+import { transferCommand } from './transfer.js';
+
+export function buildProgram(): Command {
+  const program = new Command()
+  .name('selfsup')
+  .description('Self-supervised representation learning with knowledge transfer (Noroozi et al., CVPR 2018), on libtorch')
+  .version('0.1.0');
+  program.addCommand(demoCommand());
+  program.addCommand(benchCommand());
+  program.addCommand(dataCommand());
+  program.addCommand(pretextCommand());
+  program.addCommand(clusterCommand());
+  program.addCommand(featuresCommand());
+  program.addCommand(transferCommand());
+  return program;
+}

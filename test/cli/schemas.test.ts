@@ -1,0 +1,118 @@
+// Every stage command is made from its schema: each option's --help default is the schema's
+// default, every schema field is an option, and unknown or mistyped keys are rejected by name.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import type { Command } from 'commander';
+import type { z } from 'zod';
+import { buildProgram } from '../../src/cli/program.js';
+import { COMMAND_SCHEMAS, flagOf } from '../../src/cli/schema_options.js';
+import { fieldMeta, parseOptions, unwrap, type StageSchema } from '../../src/util/options.js';
+import { prepareSchema } from '../../src/data/cache/schema.js';
+import { pretextSchema } from '../../src/pretext/schema.js';
+import { permutationsSchema } from '../../src/pretext/permutations_schema.js';
+import { featuresSchema } from '../../src/features/schema.js';
+import { clusterSchema, assignSchema } from '../../src/cluster/schema.js';
+import { transferSchema } from '../../src/transfer/schema.js';
+
+const MAIN = new URL('../../src/cli/main.js', import.meta.url).pathname;
+
+function leaves(cmd: Command, path: string[] = []): { path: string; cmd: Command }[] {
+  if (cmd.commands.length === 0) return [{ path: path.join(' '), cmd }];
+  return cmd.commands.flatMap((c) => leaves(c, [...path, c.name()]));
+}
+
+/** The text after an option's flags in --help, lines joined. */
+function helpOf(cmd: Command, flag: string): string {
+  const lines = cmd.helpInformation().split('\n');
+  const i = lines.findIndex((l) => new RegExp(`^\\s+${flag}(\\s|$)`).test(l));
+  assert.ok(i >= 0, `${flag} in the help of ${cmd.name()}`);
+  let text = lines[i]!;
+  for (let j = i + 1; j < lines.length && /^\s{6,}\S/.test(lines[j]!) && !/^\s+-/.test(lines[j]!); j++) text += ' ' + lines[j]!.trim();
+  return text.replace(/\s+/g, ' ');
+}
+
+test('every stage command comes from its schema; the others are not stages', () => {
+  const all = leaves(buildProgram());
+  const withSchema = all.filter((l) => COMMAND_SCHEMAS.has(l.cmd)).map((l) => l.path).sort();
+  assert.deepEqual(withSchema, ['cluster assign', 'cluster run', 'data prepare', 'features', 'pretext permutations', 'pretext train', 'transfer train']);
+  const rest = all.filter((l) => !COMMAND_SCHEMAS.has(l.cmd)).map((l) => l.path).sort();
+  assert.deepEqual(rest, ['bench pretext', 'bench step', 'data info', 'demo']);
+});
+
+test("each option's --help default equals the schema's default", () => {
+  let checked = 0;
+  for (const { path, cmd } of leaves(buildProgram())) {
+    const schema = COMMAND_SCHEMAS.get(cmd);
+    if (!schema) continue;
+    for (const [key, f0] of Object.entries(schema.shape)) {
+      const f = f0 as z.ZodType;
+      const m = fieldMeta(f);
+      if (m.positional) continue;
+      const u = unwrap(f);
+      if (u.default === true) {
+        // A true boolean default is the --no-KEY flag.
+        assert.match(helpOf(cmd, flagOf(key).replace('--', '--no-')), /\S/, `${path} ${key}`);
+        continue;
+      }
+      const help = helpOf(cmd, flagOf(key));
+      const shown = /\(default ([^)]*)\)/.exec(help)?.[1];
+      if (u.hasDefault && u.default !== false) {
+        const want = Array.isArray(u.default) ? u.default.join(',') : String(u.default);
+        assert.equal(shown, m.defaultText ?? want, `${path} ${flagOf(key)}: help says ${shown}, schema ${want}`);
+        checked++;
+      } else if (m.defaultText) assert.equal(shown, m.defaultText, `${path} ${flagOf(key)}`);
+      else assert.equal(shown, undefined, `${path} ${flagOf(key)} shows a default the schema does not have`);
+    }
+  }
+  assert.ok(checked >= 30, `${checked} defaults checked`);
+});
+
+const minimal: [string, StageSchema, Record<string, unknown>][] = [
+  ['data prepare', prepareSchema, { source: 'fashion-mnist', out: 'c' }],
+  ['pretext train', pretextSchema, { task: 'rotation', data: 'c', out: 'r' }],
+  ['pretext permutations', permutationsSchema, { count: 10 }],
+  ['features', featuresSchema, { source: 'hog', data: 'c', out: 'f.npy' }],
+  ['cluster', clusterSchema, { features: 'f.npy', k: 5, out: 'k' }],
+  ['cluster assign', assignSchema, { clusters: 'k', features: 'f.npy', out: 'l.npy' }],
+  ['transfer train', transferSchema, { clusters: 'k', data: 'c', out: 't' }],
+];
+
+test('unknown or mistyped keys in an options object are rejected with their names, all at once', () => {
+  for (const [name, schema, ok] of minimal) {
+    const parsed = parseOptions(schema, ok);
+    for (const [k, v] of Object.entries(ok)) assert.equal(parsed[k], v, `${name}: ${k} kept`);
+    assert.throws(() => parseOptions(schema, { ...ok, weigthDecay: 1, colour: 'red' }), (e: Error) => {
+      assert.match(e.message, /^weigthDecay: unrecognized option$/m, name);
+      assert.match(e.message, /^colour: unrecognized option$/m, name);
+      return true;
+    });
+  }
+  assert.throws(() => parseOptions(pretextSchema, { task: 'rotation', data: 'c', out: 'r', epochs: '2x', lr: 0 }), (e: Error) => {
+    assert.match(e.message, /^epochs: expected an integer >= 1, got "2x"$/m);
+    assert.match(e.message, /^lr: expected a number > 0, got 0$/m);
+    return true;
+  });
+  const message = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'no error';
+  };
+  assert.equal(message(() => parseOptions(clusterSchema, { features: 'f.npy', out: 'k' })), 'k: expected an integer >= 1, got nothing');
+  assert.equal(message(() => parseOptions(pretextSchema, { task: 'sudoku', data: 'c', out: 'r' })), 'task: expected one of jigsaw, jigsaw++, rotation, got "sudoku"');
+});
+
+test('the command line names the flag and the text it was given', () => {
+  const run = (args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
+  const r = run(['pretext', 'train', '--task', 'rotation', '--data', 'c', '--out', 'r', '--epochs', '2x']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^selfsup: --epochs must be an integer in 1\.\.|^selfsup: --epochs must be an integer >= 1, got '2x'/);
+  const f = run(['features', '--source', 'hog', '--data', 'c', '--out', 'dir/x2']);
+  assert.equal(f.status, 1);
+  assert.match(f.stderr, /--out: expected a file name ending in \.npy, got "dir\/x2"/);
+  const help = run(['cluster', 'run', '--help']);
+  assert.match(help.stdout.replace(/\s+/g, ' '), /--n-init <r> runs from different initialisations; the lowest inertia is kept \(default 1\)/);
+});
