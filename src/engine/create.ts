@@ -1,6 +1,6 @@
 // Tensor creation: from JS values, constants, ranges and random numbers.
 import { N } from './native.js';
-import { type DType, dtypeCode, dtypeOfArray, elementSize } from './dtype.js';
+import { type DType, assertHostArray, dtypeCode, dtypeOfArray, elementSize } from './dtype.js';
 import { Tensor, type Device, type Scalar, dimsOf } from './tensor.js';
 
 export interface TensorOptions {
@@ -48,9 +48,9 @@ function flattenNested(v: Nested, shape: number[], depth: number, out: number[])
  */
 export function tensor(data: Nested | ArrayBufferView, opts: TensorOptions & { shape?: number[] } = {}): Tensor {
   if (ArrayBuffer.isView(data)) {
+    assertHostArray(data);
     const src = dtypeOfArray(data);
-    const n = (data as unknown as { length: number }).length;
-    const shape = opts.shape ?? [n];
+    const shape = opts.shape ?? [data.length];
     const dst = opts.dtype ?? src;
     return finish(new Tensor(N.fromData(data, shape, dtypeCode(src), dtypeCode(dst), opts.device ?? null)), opts);
   }
@@ -89,7 +89,7 @@ const code = (o: TensorOptions, def: DType = 'float32') => dtypeCode(o.dtype ?? 
 
 function factory(fn: 'zeros' | 'ones' | 'empty' | 'rand' | 'randn') {
   return (shape: ShapeArg, opts: TensorOptions = {}): Tensor =>
-    finish(new Tensor(N[fn]!(dimsOf([shape]), code(opts), opts.device ?? null)), opts);
+    finish(new Tensor(N[fn](dimsOf([shape]), code(opts), opts.device ?? null)), opts);
 }
 
 export const zeros = factory('zeros');

@@ -2,12 +2,23 @@
 export const DTYPES = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'uint8', 'bool'] as const;
 export type DType = (typeof DTYPES)[number];
 
-const CODES = new Map<string, number>(DTYPES.map((d, i) => [d, i]));
+type IndexOf<T extends readonly unknown[], Acc extends number[] = []> = Acc['length'] extends T['length']
+  ? Acc[number]
+  : IndexOf<T, [...Acc, Acc['length']]>;
+/** A dtype's code: its index in DTYPES (0 float32 ... 7 bool). */
+export type DTypeCode = IndexOf<typeof DTYPES>;
 
-export function dtypeCode(d: DType): number {
+const CODES = new Map<string, DTypeCode>(DTYPES.map((d, i) => [d, i as DTypeCode]));
+
+export function dtypeCode(d: DType): DTypeCode {
   const c = CODES.get(d);
   if (c === undefined) throw new TypeError(`unknown dtype '${String(d)}'; expected one of ${DTYPES.join(', ')}`);
   return c;
+}
+
+/** True for the name of a dtype. */
+export function isDType(s: string): s is DType {
+  return CODES.has(s);
 }
 
 export function dtypeOfCode(c: number): DType {
@@ -58,12 +69,24 @@ export function viewOf(buf: ArrayBuffer, d: DType): AnyTypedArray {
   }
 }
 
+/** The typed arrays tensors are made from, each holding one dtype. */
+export type HostArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Uint8ClampedArray;
+
+/** Throws a TypeError unless a is one of the HostArray types. */
+export function assertHostArray(a: ArrayBufferView): asserts a is HostArray {
+  if (
+    !(a instanceof Float32Array || a instanceof Float64Array || a instanceof BigInt64Array || a instanceof Int32Array ||
+      a instanceof Uint8Array || a instanceof Uint8ClampedArray)
+  ) {
+    throw new TypeError(`unsupported typed array ${a.constructor.name}; use Float32Array, Float64Array, BigInt64Array, Int32Array or Uint8Array`);
+  }
+}
+
 /** The dtype a typed array holds natively. */
-export function dtypeOfArray(a: ArrayBufferView): DType {
+export function dtypeOfArray(a: HostArray): DType {
   if (a instanceof Float32Array) return 'float32';
   if (a instanceof Float64Array) return 'float64';
   if (a instanceof BigInt64Array) return 'int64';
   if (a instanceof Int32Array) return 'int32';
-  if (a instanceof Uint8Array || a instanceof Uint8ClampedArray) return 'uint8';
-  throw new TypeError(`unsupported typed array ${a.constructor.name}; use Float32Array, Float64Array, BigInt64Array, Int32Array or Uint8Array`);
+  return 'uint8';
 }

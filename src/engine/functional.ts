@@ -2,10 +2,11 @@
 import { N } from './native.js';
 import { Tensor } from './tensor.js';
 import { isFloating } from './dtype.js';
+import type { ReductionCode } from './native_api.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
-const REDUCTION: Record<Reduction, number> = { none: 0, mean: 1, sum: 2 };
-function reduction(r: Reduction, op: string): number {
+const REDUCTION: Record<Reduction, ReductionCode> = { none: 0, mean: 1, sum: 2 };
+function reduction(r: Reduction, op: string): ReductionCode {
   const c = REDUCTION[r];
   if (c === undefined) throw new TypeError(`${op}: reduction must be 'none', 'mean' or 'sum', got '${r}'`);
   return c;

@@ -1,15 +1,12 @@
-// Loads the native addon (native/build/Release/selfsup_native.node).
+// Loads the native addon (native/build/Release/selfsup_native.node) as the NativeApi that
+// native_api.ts declares (a test checks that the addon exports exactly those functions).
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { NativeApi } from './native_api.js';
 
-/** Opaque handle to a native tensor. */
-export type Handle = { readonly __handle: unique symbol };
-
-// The addon's functions; argument conventions are documented beside each binding in native/src.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type NativeFn = (...args: any[]) => any;
+export type { Handle, NativeApi } from './native_api.js';
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -21,7 +18,7 @@ function packageRoot(): string {
   return dir;
 }
 
-function load(): Record<string, NativeFn> {
+function load(): NativeApi {
   const file = join(packageRoot(), 'native', 'build', 'Release', 'selfsup_native.node');
   if (!existsSync(file)) {
     throw new Error(`selfsup: native addon not built (${file} is missing); run 'npm run build'`);
@@ -31,7 +28,7 @@ function load(): Record<string, NativeFn> {
   // machine and left training steps unchanged within noise. libgomp reads it once, at load.
   process.env.OMP_WAIT_POLICY ??= 'passive';
   const require = createRequire(import.meta.url);
-  return require(file) as Record<string, NativeFn>;
+  return require(file) as NativeApi;
 }
 
-export const N = load();
+export const N: NativeApi = load();

@@ -44,10 +44,10 @@ export const clusterKernels = {
     acc?: { sums: Tensor; counts: Tensor },
   ): number {
     return N.nearestCentroidsInto(x.handle, xSq?.handle ?? null, cT.handle, halfSqNorm.handle, labels.handle, sqDist.handle,
-      acc?.sums.handle ?? null, acc?.counts.handle ?? null) as number;
+      acc?.sums.handle ?? null, acc?.counts.handle ?? null);
   },
   /** Sum over rows of ||x_i - centroids[labels_i]||^2 (x [N, D], centroids [K, D] float32, labels int64 [N]) in float64. */
   assignedSqDistanceSum(x: Tensor, centroids: Tensor, labels: Tensor): number {
-    return N.assignedSqDistanceSum(x.handle, centroids.handle, labels.handle) as number;
+    return N.assignedSqDistanceSum(x.handle, centroids.handle, labels.handle);
   },
 };

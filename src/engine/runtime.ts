@@ -35,12 +35,12 @@ export function getNumThreads(): number {
  * (it costs a few ms). Returns true if memory was released.
  */
 export function trimNativeHeap(): boolean {
-  return N.mallocTrim() as boolean;
+  return N.mallocTrim();
 }
 
 /** Runs fn with gradient recording off (as torch.no_grad()). */
 export function noGrad<T>(fn: () => T): T {
-  const prev: boolean = N.isGradEnabled();
+  const prev = N.isGradEnabled();
   N.setGradEnabled(false);
   try {
     return fn();

@@ -4,12 +4,14 @@
 // Scalars: a JS number with an integral value acts as a Python int in type promotion
 // (int64 tensor + 1 stays int64, int64 tensor * 0.5 is float32); float tensors keep their dtype.
 import { N, type Handle } from './native.js';
-import { type DType, type AnyTypedArray, DTYPES, dtypeCode, dtypeOfCode, viewOf } from './dtype.js';
+import type { NativeDevice } from './native_api.js';
+import { type DType, type AnyTypedArray, dtypeCode, dtypeOfCode, isDType, viewOf } from './dtype.js';
 import { track, registerTensorClass } from './scope.js';
 
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
-export type Device = string; // 'cpu' | 'cuda' | `cuda:${number}`
+/** 'cpu', 'cuda' or 'cuda:N' (the devices the native layer accepts). */
+export type Device = NativeDevice;
 
 /** Values and indices, as PyTorch's max/min/topk/sort return them. */
 export interface ValuesIndices {
@@ -176,7 +178,7 @@ export class Tensor {
     let device: Device | undefined;
     if (typeof target === 'string') {
       // A dtype name, else a device (the native layer rejects unknown devices).
-      if ((DTYPES as readonly string[]).includes(target)) dtype = target as DType;
+      if (isDType(target)) dtype = target;
       else device = target;
     } else {
       dtype = target.dtype;
@@ -482,13 +484,13 @@ export class Tensor {
     return new Tensor(N.select(this.handle, dim, index));
   }
   split(sizeOrSizes: number | number[], dim = 0): Tensor[] {
-    return (N.split(this.handle, sizeOrSizes, dim) as Handle[]).map((x) => new Tensor(x));
+    return N.split(this.handle, sizeOrSizes, dim).map((x) => new Tensor(x));
   }
   chunk(chunks: number, dim = 0): Tensor[] {
-    return (N.chunk(this.handle, chunks, dim) as Handle[]).map((x) => new Tensor(x));
+    return N.chunk(this.handle, chunks, dim).map((x) => new Tensor(x));
   }
   unbind(dim = 0): Tensor[] {
-    return (N.unbind(this.handle, dim) as Handle[]).map((x) => new Tensor(x));
+    return N.unbind(this.handle, dim).map((x) => new Tensor(x));
   }
   indexSelect(dim: number, index: Tensor): Tensor {
     return new Tensor(N.indexSelect(this.handle, dim, index.handle));

@@ -184,7 +184,7 @@ test("to('float64') casts floating parameters and buffers, keeps int64 counters 
   assert.equal((y as number[][]).length, 2);
   m.to('cpu'); // already there: no change
   assert.throws(() => m.to('int64'), /floating point/);
-  assert.throws(() => m.to('tpu'), /unknown device or dtype 'tpu'/);
+  assert.throws(() => m.to('tpu' as never), /unknown device or dtype 'tpu'/);
   m.dispose();
 });
 

@@ -7,7 +7,7 @@
 //
 // Lifetimes: the tensors of a yielded Batch belong to the caller, who disposes them
 // (dispose(batch) or batch.images.dispose()) or calls loader.batch() inside tidy().
-import { type DType, type Tensor, fromBytes, tensor, tidy } from '../../engine/index.js';
+import { type DType, type Device, type Tensor, fromBytes, tensor, tidy } from '../../engine/index.js';
 import type { BatchTransform } from '../augment/transform.js';
 import { Rng, deriveSeed } from '../rng.js';
 import { type BatchReader, MainThreadReader, WorkerReader } from './reader.js';
@@ -38,7 +38,7 @@ export interface LoaderOptions {
   /** 'float32' (default): images / 255 then the transform; 'uint8': the raw bytes, no transform. */
   dtype?: 'float32' | 'uint8';
   /** Device the images are moved to (as uint8) before conversion and augmentation. */
-  device?: string;
+  device?: Device;
   /**
    * Gather the next batch on a worker thread while the current one is in use: 'auto' (default)
    * when the source has a workerRecipe, true (required), false (on the main thread).
@@ -71,7 +71,7 @@ export class Loader {
   readonly balanced: boolean;
   readonly transform: BatchTransform | null;
   readonly dtype: 'float32' | 'uint8';
-  readonly device: string | undefined;
+  readonly device: Device | undefined;
   /** Source indices this loader visits. */
   readonly indices: Int32Array;
   /** Batches in one epoch. */
