@@ -1,4 +1,4 @@
-// A feature source maps a batch of images to vectors (DESIGN.md section 4): a trained network at
+// A feature source maps a batch of images to vectors (docs/features.md): a trained network at
 // a named layer, HOG, raw pixels, a random network. Clustering and cluster classification see
 // only this interface.
 import { type Tensor, F } from '../engine/index.js';

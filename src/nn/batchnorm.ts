@@ -114,7 +114,7 @@ export class BatchNorm2d extends BatchNorm {
  * Recomputes the running statistics of every BatchNorm in `module` from a pass over `inputs`,
  * as PyTorch's torch.optim.swa_utils.update_bn: statistics reset, then the batches' means and
  * (unbiased) variances averaged with equal weight per batch. Used to give a trunk trained on
- * jigsaw tiles the statistics of full images (DESIGN.md, section 1). Only running statistics
+ * jigsaw tiles the statistics of full images (docs/pretext.md). Only running statistics
  * change; each input is disposed after its forward pass; the module is left in eval mode.
  * Returns the number of batches seen.
  */
