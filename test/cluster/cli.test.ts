@@ -1,7 +1,6 @@
 // `selfsup cluster` and `selfsup cluster assign` end to end, through the compiled command.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tensor } from '../../src/engine/index.js';
@@ -11,14 +10,10 @@ import { gaussianBlobs, inertiaOf } from './blobs.js';
 import { grayCache } from '../helpers/idx.js';
 import { clusterCommand } from '../../src/cli/cluster.js';
 import { tempFolders } from '../helpers/tmp.js';
+import { selfsup } from '../helpers/cli.js';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
 const tmp = tempFolders('cluster-cli');
-
-function selfsup(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, SELFSUP_THREADS: '2' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cluster = (...args: string[]) => selfsup(['cluster', ...args], { threads: 2 });
 
 const blobs = gaussianBlobs(3, 20, 6, { seed: 31 }); // row i belongs to blob i % 3
 const labels = Array.from(blobs.truth);
@@ -35,7 +30,7 @@ test.before(async () => {
 
 test('cluster: writes assignments, centroids, preprocessor and summary; scores against the labels', () => {
   const out = join(tmp('run'), 'clusters');
-  const r = selfsup('cluster', '--features', features, '--k', '3', '--pca', '4', '--whiten', '--l2', '--n-init', '2', '--seed', '7', '--labels', cache, '--out', out);
+  const r = cluster('--features', features, '--k', '3', '--pca', '4', '--whiten', '--l2', '--n-init', '2', '--seed', '7', '--labels', cache, '--out', out);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /run 1\/2: initialising/);
   assert.match(r.stderr, /run 2\/2: inertia [\d.e+-]+ after \d+ iterations/);
@@ -72,7 +67,7 @@ test('cluster: writes assignments, centroids, preprocessor and summary; scores a
 
   // Pseudo-labels for the same features from the saved folder equal the assignments.
   const labelsOut = join(tmp('assign'), 'pseudo.npy');
-  const a = selfsup('cluster', 'assign', '--clusters', out, '--features', features, '--out', labelsOut, '--labels', cache);
+  const a = cluster('assign', '--clusters', out, '--features', features, '--out', labelsOut, '--labels', cache);
   assert.equal(a.status, 0, a.stderr);
   assert.match(a.stdout, /labelled {3}60 rows .* with 3 clusters/);
   assert.match(a.stdout, /NMI 1\.0000, ARI 1\.0000, purity 1\.0000/);
@@ -81,7 +76,7 @@ test('cluster: writes assignments, centroids, preprocessor and summary; scores a
 
 test('cluster without preprocessing, mini-batch, random init', () => {
   const out = join(tmp('mb'), 'clusters');
-  const r = selfsup('cluster', '--features', features, '--k', '3', '--mini-batch', '16', '--iters', '5', '--init', 'random', '--quiet', '--out', out);
+  const r = cluster('--features', features, '--k', '3', '--mini-batch', '16', '--iters', '5', '--init', 'random', '--quiet', '--out', out);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, '');
   const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as ClusterSummary;
@@ -95,7 +90,7 @@ test('clear errors for bad input, and no output folder', async () => {
   const dir = tmp('bad');
   const out = join(dir, 'never');
   // One through the process (exit status, 'selfsup:' prefix); the rest in this process, same command object.
-  const r = selfsup('cluster', '--features', features, '--k', '61', '--out', out);
+  const r = cluster('--features', features, '--k', '61', '--out', out);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^selfsup: --k 61 is more than the 60 rows of .*features\.npy/m);
   const check = async (args: string[], message: RegExp) => {

@@ -2,10 +2,9 @@
 // statistics, re-runs, interrupted runs, the real Fashion-MNIST test split, and the CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import {
   chooseFit, padTo, toChannels, fitPixels, fitFile, openCache, openCacheShared, prepareCache, readManifest, writeSampleGrid,
@@ -13,19 +12,18 @@ import {
 } from '../../src/data/cache/index.js';
 import { readIdx } from '../../src/data/idx.js';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion_mnist.js';
-import { rng } from '../helpers/random.js';
+import { randomBytes } from '../helpers/random.js';
 import { tempFolders } from '../helpers/tmp.js';
 import { idxFile } from '../helpers/idx.js';
+import { selfsup } from '../helpers/cli.js';
 
 const fresh = tempFolders('cache');
 const quiet = { quiet: true } as const;
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /** An IDX folder with n random side x side images and labels i mod k; returns the raw bytes. */
 function idxFolder(n: number, side: number, k: number, seed: number): { dir: string; images: Uint8Array; labels: number[] } {
   const dir = fresh('idx');
-  const r = rng(seed);
-  const images = Uint8Array.from({ length: n * side * side }, () => Math.floor(r() * 256));
+  const images = randomBytes(n * side * side, seed);
   const labels = Array.from({ length: n }, (_, i) => i % k);
   writeFileSync(join(dir, 'train-images-idx3-ubyte'), idxFile([n, side, side], images));
   writeFileSync(join(dir, 'train-labels-idx1-ubyte'), idxFile([n], Uint8Array.from(labels)));
@@ -322,7 +320,7 @@ test('the real Fashion-MNIST test split: counts, classes, statistics, padding', 
 test('CLI: data prepare, no-op rerun, option clash, data info with --json and the sample grid', async () => {
   const { dir, images } = idxFolder(30, 8, 3, 21);
   const out = join(fresh('cli'), 'c');
-  const run = (...args: string[]) => spawnSync(process.execPath, [MAIN, 'data', ...args], { encoding: 'utf8' });
+  const run = (...args: string[]) => selfsup(['data', ...args]);
   let p = run('prepare', dir, '--out', out, '--size', '8');
   assert.equal(p.status, 0, p.stderr);
   assert.match(p.stdout, /images +30 x \[1, 8, 8\] uint8 in 1 shard/);

@@ -8,16 +8,11 @@ import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { openSource, detectFolder, parseCsvLine, type DatasetSource, type Pixels } from '../../src/data/sources/index.js';
 import { openCache, prepareCache } from '../../src/data/cache/index.js';
-import { rng } from '../helpers/random.js';
+import { randomBytes } from '../helpers/random.js';
 import { tempFolders } from '../helpers/tmp.js';
 import { idxFile } from '../helpers/idx.js';
 
 const fresh = tempFolders('sources');
-
-function randomBytes(n: number, seed: number): Uint8Array {
-  const r = rng(seed);
-  return Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
-}
 
 function items(src: DatasetSource): { pixels: Pixels | undefined; path: string | undefined; label: number | null }[] {
   return [...src.items()].map((it) => ({ pixels: it.pixels, path: it.path, label: it.label }));

@@ -2,29 +2,22 @@
 // many batches, nothing left behind on failure, and `selfsup features` end to end on a tiny cache.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fromBytes, memory, setNumThreads, tidy, type Tensor } from '../../src/engine/index.js';
 import { memorySource, toShared } from '../../src/data/loader/index.js';
 import { openCache, prepareCache } from '../../src/data/cache/index.js';
 import { readNpy } from '../../src/io/npy.js';
 import { extractFeatures, parseSource, readFeaturesInfo, type FeatureSource } from '../../src/features/index.js';
 import { idxFile } from '../helpers/idx.js';
-import { rng } from '../helpers/random.js';
+import { randomBytes } from '../helpers/random.js';
 import { tempFolders } from '../helpers/tmp.js';
+import { selfsup } from '../helpers/cli.js';
 
 const fresh = tempFolders('features');
 // Tiny batches gain nothing from a second libtorch thread, and on a busy machine each op can
 // wait for a descheduled one (measured here: 1 ms batches became 140 ms).
 setNumThreads(1);
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-function randomBytes(n: number, seed: number): Uint8Array {
-  const r = rng(seed);
-  return Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
-}
 
 /** The source applied to all images at once (bytes / 255), as a Float32Array. */
 function direct(source: FeatureSource, bytes: Uint8Array, shape: number[]): Float32Array {
@@ -107,7 +100,7 @@ test('selfsup features: a tiny cache end to end, rows equal the source on the ca
   const cacheDir = join(fresh('cache'), 'c');
   await prepareCache(src, { out: cacheDir, size: 16, channels: 3, quiet: true });
   const out = join(fresh('cli'), 'f.npy');
-  const run = (args: string[]) => spawnSync(process.execPath, [MAIN, 'features', ...args], { encoding: 'utf8', env: { ...process.env, SELFSUP_THREADS: '1' } });
+  const run = (args: string[]) => selfsup(['features', ...args], { threads: 1 });
   const r = run(['--source', 'random:vgg_s@conv3', '--pool', 'global', '--seed', '5', '--data', cacheDir, '--out', out, '--batch-size', '10', '--quiet']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /features {2}37 x 64 float32 \(random:vgg_s@conv3\)/);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cat, fromBytes, tensor, tidy, type Tensor } from '../../src/engine/index.js';
 import { hog, hogDim, hogParams, hogShape, type BlockNorm } from '../../src/features/hog.js';
+import { maxAbsDiffArrays } from '../helpers/tensors.js';
 
 interface FixtureImage {
   shape: [number, number, number];
@@ -29,13 +30,6 @@ function imageTensor(im: FixtureImage): Tensor {
   );
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'length');
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
 const describe = (c: FixtureCase) =>
   `${c.image} ${c.params.orientations} orientations, cell ${c.params.pixelsPerCell.join('x')}, block ${c.params.cellsPerBlock.join('x')}, ${c.params.blockNorm}${c.params.transformSqrt ? ', sqrt' : ''}`;
 
@@ -56,7 +50,7 @@ for (const c of fixtures.cases) {
     assert.deepEqual(got.shape, [1, ...c.shape]);
     assert.deepEqual(hogShape(im.shape, c.params), c.shape);
     assert.equal(hogDim(im.shape, c.params), c.expected.length);
-    const diff = maxAbsDiff(got.data() as Float32Array, c.expected);
+    const diff = maxAbsDiffArrays(got.data() as Float32Array, c.expected);
     assert.ok(diff <= 1e-4, `max |ours - skimage| = ${diff}`);
     x.dispose();
     got.dispose();
@@ -73,7 +67,7 @@ test('a batch gives each image the descriptor it gets alone', () => {
     assert.deepEqual(batch.shape, [2, 7 * 7 * 2 * 2 * 9]);
     xs.forEach((x, i) => {
       const alone = hog(x, params);
-      assert.equal(maxAbsDiff(batch.select(0, i).data() as Float32Array, alone.data() as Float32Array), 0);
+      assert.equal(maxAbsDiffArrays(batch.select(0, i).data() as Float32Array, alone.data() as Float32Array), 0);
     });
   });
 });

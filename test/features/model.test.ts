@@ -8,6 +8,7 @@ import { buildZooNet, type ZooNet } from '../../src/models/index.js';
 import { saveSafetensors } from '../../src/io/index.js';
 import { parseSource } from '../../src/features/index.js';
 import { tempFolders } from '../helpers/tmp.js';
+import { maxAbsDiff } from '../helpers/tensors.js';
 
 setNumThreads(1); // tiny batches (see sources.test.ts)
 const fresh = tempFolders('model-source');
@@ -38,8 +39,6 @@ function byHand(net: ZooNet, input: Tensor, tap: string, pool: number): Tensor {
   net.eval();
   return noGrad(() => tidy(() => F.adaptiveAvgPool2d(net.features(input, [tap]).get(tap)!, pool).flatten(1)));
 }
-
-const maxAbsDiff = (a: Tensor, b: Tensor) => tidy(() => a.sub(b).abs().max().item());
 
 test('model:RUN@LAYER: the run trunk with its BN statistics, input normalised with the run data mean/std', () => {
   const dir = fresh('run');

@@ -2,18 +2,15 @@
 // random networks deterministic for a seed, and clear errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, manualSeed, noGrad, rand, randn, setNumThreads, tensor, tidy, type Tensor } from '../../src/engine/index.js';
+import { F, manualSeed, noGrad, rand, randn, setNumThreads, tensor, tidy } from '../../src/engine/index.js';
 import { buildZooNet } from '../../src/models/index.js';
 import { hog, parseSource, type FeatureSource, type SourceOptions } from '../../src/features/index.js';
+import { maxAbsDiff } from '../helpers/tensors.js';
 
 const STATS = { mean: [0.3], std: [0.25] };
 // Tiny batches gain nothing from a second libtorch thread, and on a busy machine each op can
 // wait for a descheduled one (measured here: 1 ms batches became 140 ms).
 setNumThreads(1);
-
-function maxAbsDiff(a: Tensor, b: Tensor): number {
-  return tidy(() => a.sub(b).abs().max().item());
-}
 
 /** Creates a source, runs fn, frees the source's weights. */
 function withSource<T>(spec: string, o: SourceOptions, fn: (s: FeatureSource) => T): T {

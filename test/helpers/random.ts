@@ -19,3 +19,9 @@ export function uniform(n: number, seed: number, lo = -1, hi = 1): Float64Array 
   for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
   return out;
 }
+
+/** n bytes uniform in 0..255. */
+export function randomBytes(n: number, seed: number): Uint8Array {
+  const r = rng(seed);
+  return Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
+}

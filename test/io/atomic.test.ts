@@ -1,24 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync, mkdirSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, readdirSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic, replaceDirAtomic, replaceDirAtomicSync } from '../../src/io/index.js';
-
-function withDir(fn: (dir: string) => void | Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'selfsup-atomic-'));
-    try {
-      await fn(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
+import { withTempDir } from '../helpers/tmp.js';
 
 test(
   'writeFileAtomic writes strings, bytes and chunk lists, leaving no temporary file',
-  withDir((dir) => {
+  withTempDir('atomic', (dir) => {
     const p = join(dir, 'a.txt');
     writeFileAtomic(p, 'héllo');
     assert.equal(readFileSync(p, 'utf8'), 'héllo');
@@ -35,7 +24,7 @@ test(
 
 test(
   'a write that fails part-way leaves neither a temporary file nor a new target, and keeps the old one',
-  withDir((dir) => {
+  withTempDir('atomic', (dir) => {
     const p = join(dir, 'b.bin');
     // The second chunk is not bytes: the first has been written to the temporary file already.
     const bad = [Buffer.from('partial'), 42 as unknown as Uint8Array];
@@ -59,7 +48,7 @@ test(
 
 test(
   'replaceDirAtomicSync builds a new tree and swaps it in; a failed fill changes nothing',
-  withDir((dir) => {
+  withTempDir('atomic', (dir) => {
     const target = join(dir, 'cache');
     const r = replaceDirAtomicSync(target, (tmp) => {
       assert.ok(tmp.startsWith(`${target}.tmp-`));
@@ -91,7 +80,7 @@ test(
 
 test(
   'replaceDirAtomic accepts an asynchronous fill',
-  withDir(async (dir) => {
+  withTempDir('atomic', async (dir) => {
     const target = join(dir, 'run');
     await replaceDirAtomic(target, async (tmp) => {
       await new Promise((r) => setTimeout(r, 5));

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tensor, randn, zeros, tidy, keep, memory, type Tensor } from '../../src/engine/index.js';
 import {
@@ -13,19 +12,8 @@ import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
 } from '../../src/io/index.js';
-
-const hex = (t: Tensor): string => Buffer.from(t.rawData()).toString('hex');
-
-function withDir(fn: (dir: string) => void): () => void {
-  return () => {
-    const dir = mkdtempSync(join(tmpdir(), 'selfsup-ckpt-'));
-    try {
-      fn(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
+import { withTempDir } from '../helpers/tmp.js';
+import { hex } from '../helpers/tensors.js';
 
 /** Stand-ins with the stateDict shapes of nn.Module, an optimiser and a schedule. */
 function fakes() {
@@ -57,7 +45,7 @@ function fakes() {
 
 test(
   'checkpoint round trip: model, optimiser tensors and meta, scheduler, user meta',
-  withDir((dir) => {
+  withTempDir('ckpt', (dir) => {
     const f = fakes();
     try {
       const path = join(dir, 'ckpt.safetensors');
@@ -108,7 +96,7 @@ test(
 
 test(
   'model-only checkpoint has no optimiser or scheduler entries',
-  withDir((dir) => {
+  withTempDir('ckpt', (dir) => {
     const f = fakes();
     try {
       const path = join(dir, 'm.safetensors');
@@ -131,7 +119,7 @@ test(
 
 test(
   'meta that JSON cannot hold is refused before anything is written',
-  withDir((dir) => {
+  withTempDir('ckpt', (dir) => {
     const f = fakes();
     try {
       const path = join(dir, 'x.safetensors');
@@ -150,7 +138,7 @@ test(
 
 test(
   'loading a plain safetensors file as a checkpoint names the file and the problem',
-  withDir((dir) => {
+  withTempDir('ckpt', (dir) => {
     const path = join(dir, 'plain.safetensors');
     tidy(() => saveSafetensors(path, { w: zeros([2]) }, { framework: 'pt' }));
     const live = memory().liveTensors;

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tensor, randn, randint, zeros, tidy, memory, type Tensor, type DType } from '../../src/engine/index.js';
@@ -13,15 +12,13 @@ import {
   readSafetensorsHeader,
   SafetensorsError,
 } from '../../src/io/index.js';
+import { tempFolders } from '../helpers/tmp.js';
+import { hex } from '../helpers/tensors.js';
 
 // dist/test/io/ -> repo root
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/safetensors/', import.meta.url));
 const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name));
-const hex = (t: Tensor): string => Buffer.from(t.rawData()).toString('hex');
-
-function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'selfsup-io-'));
-}
+const fresh = tempFolders('io');
 
 /** The tensors of fixtures/all_dtypes.safetensors (see make_fixture.py), built here from values. */
 function fixtureTensors(): Map<string, Tensor> {
@@ -107,48 +104,44 @@ test('matches the small fixtures (also the reference implementation\'s own test 
 });
 
 test('round-trips every dtype bit-exactly, scalars, empty tensors and metadata', () => {
-  const dir = tmp();
-  try {
-    tidy(() => {
-      const base = randn([3, 5]);
-      const src = new Map<string, Tensor>();
-      for (const d of ['float32', 'float64', 'float16', 'bfloat16'] as DType[]) src.set(`f.${d}`, base.mul(100).to(d));
-      src.set('i64', randint(-(2 ** 40), 2 ** 40, [7]));
-      src.set('i32', randint(-(2 ** 31), 2 ** 31 - 1, [2, 2], { dtype: 'int32' }));
-      src.set('u8', randint(0, 256, [4, 1, 3], { dtype: 'uint8' }));
-      src.set('b', base.gt(0));
-      src.set('scalar.f64', tensor(-0.125, { dtype: 'float64' }));
-      src.set('scalar.bool', tensor(true));
-      src.set('empty.f16', zeros([0], { dtype: 'float16' }));
-      src.set('empty.2d', zeros([3, 0], { dtype: 'int64' }));
-      // A non-contiguous view is written in logical (row-major) order.
-      src.set('transposed', base.t());
-      const meta = { epoch: '3', 'ключ': 'значение', empty: '' };
-      const path = join(dir, 'rt.safetensors');
-      saveSafetensors(path, src, meta);
-      assert.deepEqual(readdirSync(dir), ['rt.safetensors'], 'no temporary file left behind');
-      const { tensors, metadata } = loadSafetensors(path);
-      assert.deepEqual(metadata, meta);
-      assert.equal(tensors.size, src.size);
-      for (const [k, t] of src) {
-        const u = tensors.get(k);
-        assert.ok(u, k);
-        assert.equal(u.dtype, t.dtype, k);
-        assert.deepEqual(u.shape, t.shape, k);
-        assert.equal(hex(u), hex(t), k);
-      }
-      assert.deepEqual(tensors.get('transposed')!.tolist(), base.t().tolist());
-      // Header only: same names, dtypes, shapes, without reading data.
-      const h = readSafetensorsHeader(path);
-      assert.deepEqual([...h.tensors.keys()], [...tensors.keys()]);
-      assert.deepEqual(h.metadata, meta);
-      assert.equal(h.tensors.get('f.bfloat16')!.dtype, 'bfloat16');
-      assert.deepEqual(h.tensors.get('empty.2d')!.shape, [3, 0]);
-      assert.equal(h.dataStart + h.dataBytes, readFileSync(path).byteLength);
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = fresh('roundtrip');
+  tidy(() => {
+    const base = randn([3, 5]);
+    const src = new Map<string, Tensor>();
+    for (const d of ['float32', 'float64', 'float16', 'bfloat16'] as DType[]) src.set(`f.${d}`, base.mul(100).to(d));
+    src.set('i64', randint(-(2 ** 40), 2 ** 40, [7]));
+    src.set('i32', randint(-(2 ** 31), 2 ** 31 - 1, [2, 2], { dtype: 'int32' }));
+    src.set('u8', randint(0, 256, [4, 1, 3], { dtype: 'uint8' }));
+    src.set('b', base.gt(0));
+    src.set('scalar.f64', tensor(-0.125, { dtype: 'float64' }));
+    src.set('scalar.bool', tensor(true));
+    src.set('empty.f16', zeros([0], { dtype: 'float16' }));
+    src.set('empty.2d', zeros([3, 0], { dtype: 'int64' }));
+    // A non-contiguous view is written in logical (row-major) order.
+    src.set('transposed', base.t());
+    const meta = { epoch: '3', 'ключ': 'значение', empty: '' };
+    const path = join(dir, 'rt.safetensors');
+    saveSafetensors(path, src, meta);
+    assert.deepEqual(readdirSync(dir), ['rt.safetensors'], 'no temporary file left behind');
+    const { tensors, metadata } = loadSafetensors(path);
+    assert.deepEqual(metadata, meta);
+    assert.equal(tensors.size, src.size);
+    for (const [k, t] of src) {
+      const u = tensors.get(k);
+      assert.ok(u, k);
+      assert.equal(u.dtype, t.dtype, k);
+      assert.deepEqual(u.shape, t.shape, k);
+      assert.equal(hex(u), hex(t), k);
+    }
+    assert.deepEqual(tensors.get('transposed')!.tolist(), base.t().tolist());
+    // Header only: same names, dtypes, shapes, without reading data.
+    const h = readSafetensorsHeader(path);
+    assert.deepEqual([...h.tensors.keys()], [...tensors.keys()]);
+    assert.deepEqual(h.metadata, meta);
+    assert.equal(h.tensors.get('f.bfloat16')!.dtype, 'bfloat16');
+    assert.deepEqual(h.tensors.get('empty.2d')!.shape, [3, 0]);
+    assert.equal(h.dataStart + h.dataBytes, readFileSync(path).byteLength);
+  });
 });
 
 test('parsed tensors are freed by tidy and nothing leaks', () => {
@@ -170,26 +163,22 @@ function craft(header: object | string | Buffer, data: Uint8Array | number = 0):
 }
 
 function rejects(buf: Buffer, pattern: RegExp, key?: string): void {
-  const dir = tmp();
-  try {
-    const path = join(dir, 'bad.safetensors');
-    writeFileSync(path, buf);
-    const check = (e: unknown): boolean => {
-      assert.ok(e instanceof SafetensorsError, String(e));
-      assert.ok(e.message.startsWith(`${path}: `), e.message);
-      assert.equal(e.file, path);
-      assert.equal(e.key, key, e.message);
-      if (key !== undefined) assert.ok(e.message.includes(`'${key}'`), e.message);
-      assert.match(e.message, pattern);
-      return true;
-    };
-    const live = memory().liveTensors;
-    assert.throws(() => loadSafetensors(path), check);
-    assert.equal(memory().liveTensors, live, 'a failed load frees what it made');
-    assert.throws(() => readSafetensorsHeader(path), check);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = fresh('bad');
+  const path = join(dir, 'bad.safetensors');
+  writeFileSync(path, buf);
+  const check = (e: unknown): boolean => {
+    assert.ok(e instanceof SafetensorsError, String(e));
+    assert.ok(e.message.startsWith(`${path}: `), e.message);
+    assert.equal(e.file, path);
+    assert.equal(e.key, key, e.message);
+    if (key !== undefined) assert.ok(e.message.includes(`'${key}'`), e.message);
+    assert.match(e.message, pattern);
+    return true;
+  };
+  const live = memory().liveTensors;
+  assert.throws(() => loadSafetensors(path), check);
+  assert.equal(memory().liveTensors, live, 'a failed load frees what it made');
+  assert.throws(() => readSafetensorsHeader(path), check);
 }
 
 const f32 = (shape: number[], begin: number, end: number) => ({ dtype: 'F32', shape, data_offsets: [begin, end] });
@@ -256,14 +245,10 @@ test('writer errors name the tensor: disposed, reserved name, bad metadata', () 
 });
 
 test('a failed save leaves no file behind', () => {
-  const dir = tmp();
-  try {
-    const t = tensor([1, 2]);
-    t.dispose();
-    const path = join(dir, 'x.safetensors');
-    assert.throws(() => tidy(() => saveSafetensors(path, { a: zeros([2]), w: t })), new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: tensor 'w'`));
-    assert.deepEqual(readdirSync(dir), []);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = fresh('failed-save');
+  const t = tensor([1, 2]);
+  t.dispose();
+  const path = join(dir, 'x.safetensors');
+  assert.throws(() => tidy(() => saveSafetensors(path, { a: zeros([2]), w: t })), new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: tensor 'w'`));
+  assert.deepEqual(readdirSync(dir), []);
 });

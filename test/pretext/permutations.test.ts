@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { allPermutations, generatePermutations, hamming, PERMUTATION_COUNT } from '../../src/pretext/permutations.js';
+import { selfsup } from '../helpers/cli.js';
+import { tempFolders } from '../helpers/tmp.js';
+
+const tmp = tempFolders('perm');
 
 /** All permutations of 0..n-1 in lexicographic order, by recursion (independent of the library's enumeration). */
 function lexPermutations(n: number): number[][] {
@@ -136,27 +137,19 @@ test('bad counts and an unreachable minimum are clear errors', () => {
 });
 
 test('CLI: --json prints the set, --out writes it, bad input exits non-zero', () => {
-  const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-  const dir = mkdtempSync(join(tmpdir(), 'selfsup-perm-'));
-  try {
-    const out = join(dir, 'sub', 'perms.json');
-    const stdout = execFileSync(process.execPath, [main, 'pretext', 'permutations', '--count', '5', '--seed', '3', '--json', '--out', out], { encoding: 'utf8' });
-    const j = JSON.parse(stdout);
-    assert.deepEqual(Object.keys(j), ['permutations', 'minHamming', 'meanHamming']);
-    assert.deepEqual(j, generatePermutations({ count: 5, seed: 3 }));
-    assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), j);
-    const run = (args: string[]) => {
-      try {
-        execFileSync(process.execPath, [main, 'pretext', 'permutations', ...args], { encoding: 'utf8', stdio: 'pipe' });
-        return '';
-      } catch (e) {
-        return String((e as { stderr: string }).stderr);
-      }
-    };
-    assert.match(run(['--count', '0']), /--count must be an integer >= 1/);
-    assert.match(run(['--count', '400000']), /--count must be at most 362880/);
-    assert.match(run(['--count', '12', '--min-hamming', '9']), /only \d permutations/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const out = join(tmp('cli'), 'sub', 'perms.json');
+  const ok = selfsup(['pretext', 'permutations', '--count', '5', '--seed', '3', '--json', '--out', out]);
+  assert.equal(ok.status, 0, ok.stderr);
+  const j = JSON.parse(ok.stdout);
+  assert.deepEqual(Object.keys(j), ['permutations', 'minHamming', 'meanHamming']);
+  assert.deepEqual(j, generatePermutations({ count: 5, seed: 3 }));
+  assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), j);
+  /** The stderr of a run that fails ('' when it succeeds). */
+  const run = (args: string[]) => {
+    const r = selfsup(['pretext', 'permutations', ...args]);
+    return r.status === 0 ? '' : r.stderr;
+  };
+  assert.match(run(['--count', '0']), /--count must be an integer >= 1/);
+  assert.match(run(['--count', '400000']), /--count must be at most 362880/);
+  assert.match(run(['--count', '12', '--min-hamming', '9']), /only \d permutations/);
 });

@@ -2,10 +2,8 @@
 // folder's files, loading the trunk back, resume rules, and the CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tidy, tensor, F } from '../../src/engine/index.js';
 import { trainValSplit } from '../../src/data/loader/index.js';
 import { assertClose } from '../helpers/assert.js';
@@ -17,9 +15,10 @@ import { standardizePerImage } from '../../src/data/augment/index.js';
 import { rng } from '../helpers/random.js';
 import { grayCache } from '../helpers/idx.js';
 import { tempFolders } from '../helpers/tmp.js';
+import { selfsup } from '../helpers/cli.js';
+import { maxAbsDiff } from '../helpers/tensors.js';
 
 const tmp = tempFolders('pretext-train');
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const SIDE = 32;
 
 /** Bright discs near the centre (radius 8..12) on noise: each jigsaw cell shows its own arc. */
@@ -85,7 +84,7 @@ test('jigsaw++: 150 steps on discs take pretext accuracy far above chance; the r
   assert.ok(trunk.size > 0);
   assert.equal(s.bnImages, 576);
   for (const [k, t] of trunk) {
-    const diff = tidy(() => t.sub(model.get(`trunk.${k}`)!).abs().max().item());
+    const diff = maxAbsDiff(t, model.get(`trunk.${k}`)!);
     if (/running_|num_batches/.test(k)) assert.ok(diff > 0, `trunk.${k} holds full-image statistics`);
     else assert.equal(diff, 0, `trunk.${k}`);
   }
@@ -118,20 +117,20 @@ test('rotation via the CLI: 4-way accuracy far above chance; --max-steps stops r
   const data = await cache('ells', ells(n, 2), n);
   const out = join(tmp('run'), 'rot');
   const common = ['pretext', 'train', '--task', 'rotation', '--arch', 'alexnet_s', '--data', data, '--out', out, '--batch-size', '32', '--epochs', '4', '--optimizer', 'adam', '--lr', '0.001', '--warmup', '0', '--quiet'];
-  const first = spawnSync(process.execPath, [MAIN, ...common, '--max-steps', '20'], { encoding: 'utf8' });
+  const first = selfsup([...common, '--max-steps', '20']);
   assert.equal(first.status, 0, first.stderr);
   assert.match(first.stderr, /stopped at step 20; continue with the same command and --resume/);
   assert.ok(!existsSync(join(out, 'trunk.safetensors')), 'an unfinished run has no model files');
-  const second = spawnSync(process.execPath, [MAIN, ...common, '--resume'], { encoding: 'utf8' });
+  const second = selfsup([...common, '--resume']);
   assert.equal(second.status, 0, second.stderr);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   assert.equal(summary.chance, 0.25);
   assert.equal(summary.step, 4 * 15);
   assert.ok(summary.valAccuracy > 0.6, `rotation validation accuracy ${summary.valAccuracy}`);
-  const bad = spawnSync(process.execPath, [MAIN, 'pretext', 'train', '--task', 'jigsaw', '--data', data, '--out', tmp('bad'), '--occlusion', '0.5,0.5', '--quiet'], { encoding: 'utf8' });
+  const bad = selfsup(['pretext', 'train', '--task', 'jigsaw', '--data', data, '--out', tmp('bad'), '--occlusion', '0.5,0.5', '--quiet']);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--occlusion is for --task jigsaw\+\+/);
-  const badBn = spawnSync(process.execPath, [MAIN, 'pretext', 'train', '--task', 'rotation', '--data', data, '--out', tmp('bad-bn'), '--bn-images', '100', '--quiet'], { encoding: 'utf8' });
+  const badBn = selfsup(['pretext', 'train', '--task', 'rotation', '--data', data, '--out', tmp('bad-bn'), '--bn-images', '100', '--quiet']);
   assert.notEqual(badBn.status, 0);
   assert.match(badBn.stderr, /--bn-images is for the jigsaw tasks/);
 });

@@ -2,10 +2,8 @@
 // train) on a synthetic set whose clusters are plain to see, and the target learns them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tensor, tidy } from '../../src/engine/index.js';
 import { writeNpy } from '../../src/io/index.js';
 import { trainTransfer, readPseudoLabels } from '../../src/transfer/index.js';
@@ -13,9 +11,9 @@ import { loadSourceModel } from '../../src/artifacts/index.js';
 import { rng } from '../helpers/random.js';
 import { grayCache } from '../helpers/idx.js';
 import { tempFolders } from '../helpers/tmp.js';
+import { selfsup } from '../helpers/cli.js';
 
 const tmp = tempFolders('transfer');
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const SIDE = 32, KINDS = 4;
 
 /** Image i shows a bright band of rows (band i mod 4) on noise; the true class is its band. */
@@ -33,7 +31,7 @@ function bands(n: number, seed: number): { images: Uint8Array; labels: number[] 
 }
 
 const run = (args: string[]) => {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
+  const r = selfsup(args);
   assert.equal(r.status, 0, `selfsup ${args.join(' ')}\n${r.stderr}`);
   return r;
 };
