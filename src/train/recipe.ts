@@ -1,5 +1,7 @@
 // Optimiser and learning-rate schedule from plain options, as the CLI and configs give them.
-// The schedule is stepped once per training step (iteration), after optimizer.step().
+// The schedule is stepped once per training step (iteration), after optimizer.step(); it scales
+// every parameter group's rate by the same factor.
+import type { Tensor } from '../engine/index.js';
 import type { Module } from '../nn/index.js';
 import { SGD, Adam, AdamW, LinearLR, CosineAnnealingLR, StepLR, SequentialLR, type Optimizer, type LRScheduler } from '../optim/index.js';
 
@@ -24,9 +26,53 @@ export interface ScheduleConfig {
   gamma?: number;
 }
 
-export function buildOptimizer(model: Module, c: OptimConfig): Optimizer<any> {
-  const params = [...model.parameters()].filter((p) => p.requiresGrad);
+/** Parameters trained with their own rate and weight decay (e.g. a trunk fine-tuned slower than a new head). */
+export interface ParamGroupConfig {
+  /** The group's parameters: tensors of the model, or a submodule (its trainable parameters). */
+  params: Tensor[] | Module;
+  /** The group's learning rate (may be 0: frozen, but still in the optimiser). Default: optim lr * lrScale. */
+  lr?: number;
+  /** The group's rate as a multiple of the optim config's lr (default 1); give lr or lrScale, not both. */
+  lrScale?: number;
+  /** Default: the optim config's weight decay. */
+  weightDecay?: number;
+}
+
+type Group = { params: Tensor[]; lr: number; weightDecay?: number };
+
+/**
+ * The optimiser's groups: `groups` in their order, then one with the model's trainable
+ * parameters in no group (when there are any), which takes the optim config's values.
+ */
+function optimizerGroups(model: Module, c: OptimConfig, groups: ParamGroupConfig[]): Group[] {
+  const all = new Set(model.parameters());
+  const taken = new Set<Tensor>();
+  const out = groups.map((g, i): Group => {
+    const name = `paramGroups[${i}]`;
+    if (g.lr !== undefined && g.lrScale !== undefined) throw new Error(`${name}: give lr or lrScale, not both`);
+    for (const k of ['lr', 'lrScale', 'weightDecay'] as const) {
+      const v = g[k];
+      if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v))) throw new RangeError(`${name}.${k} must be a non-negative number, got ${v}`);
+    }
+    const ps = Array.isArray(g.params) ? g.params : typeof g.params?.parameters === 'function' ? g.params.parameters() : null;
+    if (ps === null) throw new TypeError(`${name}.params must be an array of the model's parameters or a submodule`);
+    ps.forEach((p, j) => {
+      if (!all.has(p)) throw new Error(`${name}.params[${j}] is not a parameter of the model`);
+      if (taken.has(p)) throw new Error(`${name}.params[${j}] is already in an earlier group`);
+      taken.add(p);
+    });
+    return { params: ps.filter((p) => p.requiresGrad), lr: g.lr ?? c.lr * (g.lrScale ?? 1), ...(g.weightDecay !== undefined ? { weightDecay: g.weightDecay } : {}) };
+  });
+  const rest = [...all].filter((p) => p.requiresGrad && !taken.has(p));
+  if (rest.length > 0) out.push({ params: rest, lr: c.lr });
+  if (out.every((g) => g.params.length === 0)) throw new Error('the model has no trainable parameters');
+  return out;
+}
+
+/** The optimiser for the model's trainable parameters; `groups` give some of them their own lr and weight decay. */
+export function buildOptimizer(model: Module, c: OptimConfig, groups: ParamGroupConfig[] = []): Optimizer<any> {
   if (!(c.lr > 0)) throw new RangeError(`learning rate must be positive, got ${c.lr}`);
+  const params = groups.length > 0 ? optimizerGroups(model, c, groups) : [...model.parameters()].filter((p) => p.requiresGrad);
   switch (c.optimizer) {
     case 'sgd':
       return new SGD(params, { lr: c.lr, momentum: c.momentum ?? 0.9, nesterov: c.nesterov ?? false, weightDecay: c.weightDecay ?? 0 });

@@ -1,37 +1,63 @@
 // The one training loop: pretext training, cluster classification and evaluation heads all run
-// through Trainer. A task turns a loader batch into (logits, targets); the trainer does the rest:
-// softmax cross-entropy, optimiser and schedule, progress, metrics as JSON lines, checkpoints
-// (every N steps and at each epoch end, atomic), exact resume, SIGINT, non-finite losses.
+// through Trainer. A task turns a loader batch into (logits, targets), or into a loss of its own;
+// the trainer does the rest: softmax cross-entropy, optimiser (parameter groups) and schedule,
+// device placement, progress, metrics as JSON lines, checkpoints (every N steps and at each epoch
+// end, atomic), exact resume, SIGINT, non-finite losses.
 //
 // Exact resume: a checkpoint holds the model, the optimiser, the schedule, libtorch's RNG state
 // (dropout, ...) and the position (epoch, next batch). Batch b of epoch e depends only on
 // (seed, e, b) (see Loader), and so does the Rng a task gets for it, so a resumed run takes
-// the same steps as one that never stopped.
+// the same steps as one that never stopped. (Only the CPU generator is saved: on CUDA, random
+// ops that run on the device, e.g. dropout, draw differently after a resume.)
 import { appendFileSync, existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { F, tidy, noGrad, getRngState, setRngState, fromBytes, type Tensor } from '../engine/index.js';
+import { F, tidy, noGrad, getRngState, setRngState, fromBytes, type Tensor, type Device } from '../engine/index.js';
 import { saveCheckpoint, loadCheckpoint, writeFileAtomic } from '../io/index.js';
 import type { Module } from '../nn/index.js';
 import type { Optimizer, LRScheduler } from '../optim/index.js';
 import { Rng, deriveSeed } from '../data/rng.js';
 import type { Batch, Loader } from '../data/loader/index.js';
-import { buildOptimizer, buildScheduler, type OptimConfig, type ScheduleConfig } from './recipe.js';
-import { progress } from '../util/progress.js';
+import { buildOptimizer, buildScheduler, type OptimConfig, type ParamGroupConfig, type ScheduleConfig } from './recipe.js';
+import type { Progress } from '../util/progress.js';
+import { stderrLogger, silentLogger, type TrainLogger } from './logger.js';
+import { resolveDevice, moduleDevice, batchOn, type TrainDevice } from './device.js';
 
-/** What a task makes of one batch: class scores and the classes they should predict. */
+/** What a classifying task makes of one batch: class scores and the classes they should predict. */
 export interface TaskOutput {
   /** [N, classes]; N may differ from the batch size (e.g. 4 rotations per image). */
   logits: Tensor;
   /** int64 [N]. */
   targets: Tensor;
+  /** A scalar to train on instead of the softmax cross-entropy of logits and targets. */
+  loss?: Tensor;
 }
 
-export interface TrainTask {
+/** What a task with a loss of its own makes of one batch; accuracy is counted only with logits and targets. */
+export interface LossOutput {
+  /** A scalar. */
+  loss: Tensor;
+  logits?: Tensor;
+  targets?: Tensor;
+}
+
+export interface TrainTask<O extends TaskOutput | LossOutput = TaskOutput> {
   /**
-   * Runs the model on one batch (inside the step's tidy scope). `rng` is seeded from
-   * (seed, epoch, batch), so any random choice drawn from it is reproducible on resume.
+   * Runs the model on one batch (inside the step's tidy scope; images and labels already on the
+   * model's device). `rng` is seeded from (seed, epoch, batch), so any random choice drawn from
+   * it is reproducible on resume.
    */
-  forward(model: Module, batch: Batch, rng: Rng): TaskOutput;
+  forward(model: Module, batch: Batch, rng: Rng): O;
+}
+
+/** Any task the trainer takes. */
+export type AnyTrainTask = TrainTask<TaskOutput | LossOutput>;
+
+/** What afterBackward gets: gradients are in place, the optimiser has not stepped yet. */
+export interface BackwardContext {
+  /** This step's number: 1 for a run's first step (trainer.step once it is done). */
+  step: number;
+  model: Module;
+  optimizer: Optimizer<any>;
 }
 
 /** The task that classifies images into their loader labels. */
@@ -44,10 +70,14 @@ export const classify: TrainTask = {
 
 export interface TrainerOptions {
   model: Module;
-  task: TrainTask;
+  task: AnyTrainTask;
   loader: Loader;
   epochs: number;
   optim: OptimConfig;
+  /** Parameters with their own lr and weight decay; the others form a last group with optim's values. */
+  paramGroups?: ParamGroupConfig[];
+  /** Where the model, batches and optimiser state live (default 'cpu'; 'cuda' is 'cuda:0'). */
+  device?: TrainDevice;
   schedule?: ScheduleConfig;
   /** Seed of the task's per-batch Rng (the loader has its own). Default: the loader's seed. */
   seed?: number;
@@ -60,19 +90,26 @@ export interface TrainerOptions {
   /** Write a metrics line every this many steps (default 50). */
   logEvery?: number;
   /** Evaluated at each epoch end in eval mode (loss and accuracy), with `task` or the training task. */
-  validation?: { loader: Loader; task?: TrainTask };
+  validation?: { loader: Loader; task?: AnyTrainTask };
   /** Stop, with a checkpoint, once this many steps in total are done (a time budget, or tests). */
   stopAfterSteps?: number;
   /** Save a checkpoint and stop on SIGINT/SIGTERM (default true). */
   handleSignals?: boolean;
+  /** Of the default loss (softmax cross-entropy); a task's own loss is used as it is. */
   labelSmoothing?: number;
   /** Progress bar label (default 'train'). */
   label?: string;
+  /** Without a logger: log nothing (the default logger writes to stderr). A given logger gets everything. */
   quiet?: boolean;
+  /** Receives the epoch lines, progress bars and notices. */
+  logger?: TrainLogger;
+  /** Called after each step's backward pass, before the optimiser step (gradient clipping, averaging). */
+  afterBackward?: (ctx: BackwardContext) => void;
   /** JSON-able information saved in every checkpoint (config, ...). */
   meta?: object;
 }
 
+/** Accuracies are NaN (null in metrics.jsonl) when the task gives a loss but no logits and targets. */
 export interface EpochMetrics {
   epoch: number;
   loss: number;
@@ -99,14 +136,25 @@ export interface TrainResult {
 export class NonFiniteLossError extends Error {}
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+/**
+ * One JSON object a line. Step lines (every logEvery steps, over the steps since the last one):
+ * { type: 'step', step, epoch, batch, loss, accuracy, lr, lrs?, imagesPerSecond, time }, lr being
+ * the first parameter group's rate and lrs every group's (with more than one). Epoch lines:
+ * { type: 'epoch', step, epoch, loss, accuracy, valLoss?, valAccuracy?, seconds, time }.
+ * Accuracies are null when the task gives a loss but no logits and targets.
+ */
 export const METRICS_FILE = 'metrics.jsonl';
 const TASK_STREAM = 0x7a5c;
 
 /** Running sums of one epoch, saved with a mid-epoch checkpoint. */
 interface EpochSums {
+  /** Sum of loss * samples. */
   loss: number;
   correct: number;
+  /** Samples (targets, else images) the losses are weighted by. */
   count: number;
+  /** Predictions whose accuracy was counted (count, for tasks with logits and targets). */
+  scored: number;
   steps: number;
   seconds: number;
 }
@@ -121,43 +169,74 @@ interface TrainerState {
   window: EpochSums;
 }
 
-const freshSums = (): EpochSums => ({ loss: 0, correct: 0, count: 0, steps: 0, seconds: 0 });
+const freshSums = (): EpochSums => ({ loss: 0, correct: 0, count: 0, scored: 0, steps: 0, seconds: 0 });
 const freshState = (): TrainerState => ({ step: 0, epoch: 0, batch: 0, sums: freshSums(), window: freshSums() });
-const add = (s: EpochSums, loss: number, correct: number, count: number, seconds: number): void => {
-  s.loss += loss * count;
-  s.correct += correct;
-  s.count += count;
+const add = (s: EpochSums, r: StepResult, seconds: number): void => {
+  s.loss += r.loss * r.count;
+  s.correct += r.correct ?? 0;
+  s.count += r.count;
+  s.scored += r.correct === null ? 0 : r.count;
   s.steps += 1;
   s.seconds += seconds;
 };
+const accuracy = (s: EpochSums): number => (s.scored > 0 ? s.correct / s.scored : NaN);
+/** Checkpoints from before `scored` existed counted every sample. */
+const loadSums = (s: EpochSums): EpochSums => ({ ...s, scored: s.scored ?? s.count });
 
-/** Mean loss and accuracy of a task over every batch of a loader, in eval mode, without gradients. */
-export async function evaluate(model: Module, loader: Loader, task: TrainTask, seed = 0, epoch = 0): Promise<{ loss: number; accuracy: number; count: number }> {
+interface StepResult {
+  loss: number;
+  count: number;
+  /** null: the task gave no logits and targets. */
+  correct: number | null;
+}
+
+/** The loss to train on: the task's own, else softmax cross-entropy of logits and targets. */
+function lossOf(out: TaskOutput | LossOutput, labelSmoothing?: number): Tensor {
+  if (out.loss !== undefined) {
+    if (out.loss.numel() !== 1) throw new Error(`the task's loss must be a scalar tensor, got shape [${out.loss.shape.join(', ')}]`);
+    return out.loss;
+  }
+  if (!out.logits || !out.targets) throw new Error('the task gave neither a loss nor logits and targets');
+  return F.crossEntropy(out.logits, out.targets, labelSmoothing ? { labelSmoothing } : {});
+}
+
+/** Loss value, samples and correct predictions of one output (call after backward: it reads values only). */
+function resultOf(out: TaskOutput | LossOutput, loss: number, batch: Batch): StepResult {
+  const { logits, targets } = out;
+  const count = targets ? targets.shape[0]! : batch.images.shape[0]!;
+  const correct = logits && targets ? noGrad(() => logits.argmax(1).eq(targets).sum().item()) : null;
+  return { loss, count, correct };
+}
+
+/**
+ * Mean loss and accuracy of a task over every batch of a loader, in eval mode, without gradients,
+ * on the model's device. The loss is the task's own or cross-entropy (no label smoothing); the
+ * accuracy is NaN when the task gives no logits and targets.
+ */
+export async function evaluate(model: Module, loader: Loader, task: AnyTrainTask, seed = 0, epoch = 0): Promise<{ loss: number; accuracy: number; count: number }> {
   const wasTraining = model.training;
+  const device = moduleDevice(model);
   model.eval();
-  let loss = 0, correct = 0, count = 0;
+  const sums = freshSums();
   try {
     for await (const batch of loader.epoch(epoch)) {
       tidy(() => {
-        const { images, labels } = batch;
         try {
           noGrad(() => {
-            const out = task.forward(model, batch, new Rng(deriveSeed(seed, TASK_STREAM, epoch, batch.batch)));
-            const n = out.targets.shape[0]!;
-            loss += F.crossEntropy(out.logits, out.targets).item() * n;
-            correct += out.logits.argmax(1).eq(out.targets).sum().item();
-            count += n;
+            const b = batchOn(batch, device);
+            const out = task.forward(model, b, new Rng(deriveSeed(seed, TASK_STREAM, epoch, batch.batch)));
+            add(sums, resultOf(out, lossOf(out).item(), b), 0);
           });
         } finally {
-          images.dispose();
-          labels?.dispose();
+          batch.images.dispose();
+          batch.labels?.dispose();
         }
       });
     }
   } finally {
     model.train(wasTraining);
   }
-  return { loss: loss / Math.max(1, count), accuracy: correct / Math.max(1, count), count };
+  return { loss: sums.loss / Math.max(1, sums.count), accuracy: sums.count === 0 ? 0 : accuracy(sums), count: sums.count };
 }
 
 export class Trainer {
@@ -166,6 +245,8 @@ export class Trainer {
   readonly scheduler: LRScheduler | null;
   readonly o: TrainerOptions;
   readonly seed: number;
+  readonly device: Device;
+  readonly logger: TrainLogger;
   readonly checkpointPath?: string;
   readonly metricsPath?: string;
   #state: TrainerState = freshState();
@@ -180,7 +261,10 @@ export class Trainer {
     this.o = o;
     this.model = o.model;
     this.seed = o.seed ?? o.loader.seed;
-    this.optimizer = buildOptimizer(o.model, o.optim);
+    this.device = resolveDevice(o.device ?? 'cpu');
+    this.logger = o.logger ?? (o.quiet ? silentLogger : stderrLogger);
+    // The optimiser is made after the move: Module.to replaces the parameter tensors.
+    this.optimizer = buildOptimizer(o.model, o.optim, moveModel(o.model, this.device, o.paramGroups ?? []));
     this.scheduler = buildScheduler(this.optimizer, o.schedule ?? { schedule: 'constant' }, o.epochs * o.loader.batchesPerEpoch);
     if (o.outDir) {
       const dir = resolve(o.outDir);
@@ -195,6 +279,7 @@ export class Trainer {
     return this.#state.step;
   }
 
+  /** The first parameter group's learning rate. */
   get lr(): number {
     return this.optimizer.paramGroups[0]!.lr;
   }
@@ -224,7 +309,7 @@ export class Trainer {
       }
       const rng = Buffer.from(t.torchRng, 'base64');
       tidy(() => setRngState(fromBytes(new Uint8Array(rng.buffer, rng.byteOffset, rng.length), [rng.length], 'uint8')));
-      this.#state = { step: t.step, epoch: t.epoch, batch: t.batch, sums: { ...t.sums }, window: { ...t.window } };
+      this.#state = { step: t.step, epoch: t.epoch, batch: t.batch, sums: loadSums(t.sums), window: loadSums(t.window) };
       this.#lastCheckpointStep = t.step;
     } finally {
       for (const x of ck.model.values()) x.dispose();
@@ -263,39 +348,42 @@ export class Trainer {
     const onSignal = (name: string) => () => {
       if (signal) return;
       signal = name;
-      if (!o.quiet) process.stderr.write(`\n${name}: saving a checkpoint after this step...\n`);
+      this.logger.info(`${name}: saving a checkpoint after this step...`);
     };
     const handlers = o.handleSignals === false ? [] : (['SIGINT', 'SIGTERM'] as const).map((s) => [s, onSignal(s)] as const);
     for (const [s, h] of handlers) process.on(s, h);
 
     let status: TrainResult['status'] = 'completed';
-    let bar: ReturnType<typeof progress> | null = null;
+    let bar: Progress | null = null;
     const st = this.#state;
     try {
       this.model.train();
       const openBar = () => {
-        bar = progress(`${o.label ?? 'train'} epoch ${st.epoch + 1}/${o.epochs}`, perEpoch, { unit: 'step', quiet: o.quiet });
-        if (st.batch > 0) bar.tick(st.batch);
+        const b = this.logger.progress(`${o.label ?? 'train'} epoch ${st.epoch + 1}/${o.epochs}`, perEpoch);
+        bar = b;
+        if (st.batch > 0) b.tick(st.batch);
       };
       if (st.epoch < o.epochs) openBar();
       for await (const batch of loader.batches({ epoch: st.epoch, batch: st.batch }, o.epochs)) {
         const t0 = performance.now();
-        const { loss, correct, count } = tidy(() => {
+        const res = tidy((): StepResult => {
           try {
-            const out = o.task.forward(this.model, batch, new Rng(deriveSeed(this.seed, TASK_STREAM, batch.epoch, batch.batch)));
-            const l = F.crossEntropy(out.logits, out.targets, o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {});
+            const b = batchOn(batch, this.device);
+            const out = o.task.forward(this.model, b, new Rng(deriveSeed(this.seed, TASK_STREAM, batch.epoch, batch.batch)));
+            const l = lossOf(out, o.labelSmoothing);
             const lossValue = l.item();
-            if (!Number.isFinite(lossValue)) return { loss: lossValue, correct: 0, count: 0 };
+            if (!Number.isFinite(lossValue)) return { loss: lossValue, count: 0, correct: null };
             this.optimizer.zeroGrad();
             l.backward();
+            o.afterBackward?.({ step: st.step + 1, model: this.model, optimizer: this.optimizer });
             this.optimizer.step();
-            const c = noGrad(() => out.logits.argmax(1).eq(out.targets).sum().item());
-            return { loss: lossValue, correct: c, count: out.targets.shape[0]! };
+            return resultOf(out, lossValue, b);
           } finally {
             batch.images.dispose();
             batch.labels?.dispose();
           }
         });
+        const loss = res.loss;
         if (!Number.isFinite(loss)) {
           const where = this.#lastCheckpointStep >= 0 && this.checkpointPath
             ? `The last good checkpoint is ${this.checkpointPath} (step ${this.#lastCheckpointStep}); lower the learning rate and resume from it.`
@@ -307,20 +395,23 @@ export class Trainer {
         st.step += 1;
         st.epoch = batch.epoch;
         st.batch = batch.batch + 1;
-        add(st.sums, loss, correct, count, seconds);
-        add(st.window, loss, correct, count, seconds);
-        bar!.tick(1, { loss: st.sums.loss / st.sums.count, acc: st.sums.correct / st.sums.count, 'img/s': st.sums.steps > 0 ? (st.sums.steps * loader.batchSize) / st.sums.seconds : 0 });
+        add(st.sums, res, seconds);
+        add(st.window, res, seconds);
+        const acc = accuracy(st.sums);
+        bar!.tick(1, { loss: st.sums.loss / st.sums.count, ...(Number.isNaN(acc) ? {} : { acc }), 'img/s': st.sums.steps > 0 ? (st.sums.steps * loader.batchSize) / st.sums.seconds : 0 });
 
         if (logEvery > 0 && st.step % logEvery === 0) {
           const w = st.window;
-          this.#log({ type: 'step', step: st.step, epoch: st.epoch, batch: st.batch, loss: w.loss / w.count, accuracy: w.correct / w.count, lr: this.lr, imagesPerSecond: (w.steps * loader.batchSize) / w.seconds });
+          const groups = this.optimizer.paramGroups;
+          const lrs = groups.length > 1 ? { lrs: groups.map((g) => g.lr) } : {};
+          this.#log({ type: 'step', step: st.step, epoch: st.epoch, batch: st.batch, loss: w.loss / w.count, accuracy: accuracy(w), lr: this.lr, ...lrs, imagesPerSecond: (w.steps * loader.batchSize) / w.seconds });
           st.window = freshSums();
         }
 
         if (st.batch === perEpoch) {
           bar!.stop();
           bar = null;
-          const m: EpochMetrics = { epoch: st.epoch + 1, loss: st.sums.loss / st.sums.count, accuracy: st.sums.correct / st.sums.count, seconds: st.sums.seconds };
+          const m: EpochMetrics = { epoch: st.epoch + 1, loss: st.sums.loss / st.sums.count, accuracy: accuracy(st.sums), seconds: st.sums.seconds };
           if (o.validation) {
             const v = await evaluate(this.model, o.validation.loader, o.validation.task ?? o.task, this.seed);
             m.valLoss = v.loss;
@@ -328,10 +419,7 @@ export class Trainer {
           }
           epochs.push(m);
           this.#log({ type: 'epoch', step: st.step, ...m });
-          if (!o.quiet) {
-            const val = m.valAccuracy === undefined ? '' : `, val loss ${m.valLoss!.toFixed(4)}, val accuracy ${(100 * m.valAccuracy).toFixed(2)}%`;
-            process.stderr.write(`epoch ${m.epoch}/${o.epochs}: loss ${m.loss.toFixed(4)}, accuracy ${(100 * m.accuracy).toFixed(2)}%${val}, ${m.seconds.toFixed(1)} s\n`);
-          }
+          this.logger.epoch(m, o.epochs);
           st.epoch += 1;
           st.batch = 0;
           st.sums = freshSums();
@@ -354,7 +442,7 @@ export class Trainer {
       }
       if (status !== 'completed') this.saveCheckpoint();
     } finally {
-      (bar as ReturnType<typeof progress> | null)?.stop();
+      (bar as Progress | null)?.stop();
       for (const [s, h] of handlers) process.off(s, h);
     }
     return { status, step: st.step, epochs, resumedFrom, ...(this.checkpointPath && this.#lastCheckpointStep >= 0 ? { checkpoint: this.checkpointPath } : {}) };
@@ -365,6 +453,7 @@ export class Trainer {
     this.optimizer.dispose();
   }
 
+  /** One metrics line (NaN, e.g. the accuracy of a task without logits, is written as null). */
   #log(entry: Record<string, unknown>): void {
     if (this.metricsPath) appendFileSync(this.metricsPath, JSON.stringify({ ...entry, time: new Date().toISOString() }) + '\n');
   }
@@ -384,4 +473,19 @@ export class Trainer {
       });
     writeFileAtomic(this.metricsPath, kept.map((l) => l + '\n').join(''));
   }
+}
+
+/**
+ * Moves the model to `device` and returns `groups` with their tensors replaced by the moved
+ * ones (Module.to makes new parameter tensors; submodules given as groups follow by themselves).
+ */
+function moveModel(model: Module, device: Device, groups: ParamGroupConfig[]): ParamGroupConfig[] {
+  const names = new Map(model.namedParameters().map(([n, t]) => [t, n]));
+  model.to(device);
+  const moved = new Map(model.namedParameters());
+  const find = (t: Tensor): Tensor => {
+    const n = names.get(t);
+    return n === undefined ? t : moved.get(n)!;
+  };
+  return groups.map((g) => (Array.isArray(g.params) ? { ...g, params: g.params.map(find) } : g));
 }

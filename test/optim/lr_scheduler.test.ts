@@ -74,6 +74,19 @@ test('schedules set each parameter group from its own initial lr', () => {
   assertClose(s.getLastLr(), [0.025, 0.25], 1e-12);
 });
 
+test('warm-up then cosine keeps one base per group: lr_g(k) = base_g * factor(k), a zero base stays 0', () => {
+  const opt = sgd([0.4, 0.1, 0]);
+  const s = new SequentialLR(opt, [new LinearLR(opt, 0.1, 1, 2), new CosineAnnealingLR(opt, 3)], [2]);
+  assert.deepEqual(s.baseLrs, [0.4, 0.1, 0]);
+  const factor = [0.1, 0.55, 1, 0.75, 0.25, 0, 0.25, 0.75]; // 0.1 + 0.9 k / 2, then (1 + cos(pi (k - 2) / 3)) / 2
+  const got = [s.getLastLr()];
+  for (let k = 1; k < 8; k++) {
+    s.step();
+    got.push(opt.paramGroups.map((g) => g.lr));
+  }
+  assertClose(got, factor.map((f) => [0.4 * f, 0.1 * f, 0]), 1e-12);
+});
+
 test('stateDict/loadStateDict (as JSON) resumes the exact sequence', () => {
   const makers: [string, (o: SGD) => LRScheduler][] = [
     ['StepLR', (o) => new StepLR(o, 3, 0.3)],
