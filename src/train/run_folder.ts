@@ -42,11 +42,15 @@ export function recipeOf(t: RunTrainConfig): { optim: OptimConfig; schedule: Sch
   };
 }
 
-/** A new run needs an empty folder; a resumed one needs a checkpoint. */
+/**
+ * A new run needs an empty folder; a resumed one needs its config (a run stopped before its
+ * first checkpoint resumes from the start).
+ */
 export function checkRunFolder(dir: string, resume: boolean | undefined): void {
   const hasCheckpoint = existsSync(join(dir, CHECKPOINT_FILE));
-  if (resume && !hasCheckpoint) throw new Error(`${dir}: nothing to resume (no ${CHECKPOINT_FILE})`);
-  if (!resume && (hasCheckpoint || existsSync(join(dir, CONFIG_FILE)))) {
+  const hasConfig = existsSync(join(dir, CONFIG_FILE));
+  if (resume && !hasCheckpoint && !hasConfig) throw new Error(`${dir}: nothing to resume (no ${CHECKPOINT_FILE} or ${CONFIG_FILE})`);
+  if (!resume && (hasCheckpoint || hasConfig)) {
     throw new Error(`${dir} already holds a run; pass --resume to continue it, or choose another --out`);
   }
 }

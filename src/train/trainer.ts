@@ -287,7 +287,11 @@ export class Trainer {
   /** Loads outDir's checkpoint if there is one; returns the step it restores. */
   restore(): number {
     const path = this.checkpointPath;
-    if (!path || !existsSync(path)) return 0;
+    if (!path || !existsSync(path)) {
+      // Stopped before its first checkpoint: the run starts again, without the lines it logged.
+      this.#truncateMetrics(0);
+      return 0;
+    }
     const ck = loadCheckpoint(path);
     try {
       const meta = ck.meta as { trainer?: TrainerState & { batchesPerEpoch: number; batchSize: number; seed: number; torchRng: string } };
