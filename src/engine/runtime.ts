@@ -1,5 +1,6 @@
 // Process-wide engine state: random seed, threads, grad mode, devices, memory report.
 import { availableParallelism } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import { N } from './native.js';
 import { Tensor } from './tensor.js';
 
@@ -35,12 +36,12 @@ export function getNumThreads(): number {
  * (it costs a few ms). Returns true if memory was released.
  */
 export function trimNativeHeap(): boolean {
-  return N.mallocTrim();
+  return N.mallocTrim() as boolean;
 }
 
 /** Runs fn with gradient recording off (as torch.no_grad()). */
 export function noGrad<T>(fn: () => T): T {
-  const prev = N.isGradEnabled();
+  const prev: boolean = N.isGradEnabled();
   N.setGradEnabled(false);
   try {
     return fn();
@@ -84,6 +85,9 @@ export function buildInfo(): BuildInfo {
   return N.buildInfo();
 }
 
-// libtorch's OpenMP default here is one thread; use every core unless told otherwise.
+// libtorch's OpenMP default here is one thread; use every core unless told otherwise. Only on
+// the main thread: the thread count is process-wide, and a worker thread that loads the engine
+// (the loader's prefetch worker) must not reset a count set since (--threads), which would also
+// make the count the main thread computes with depend on which thread got there first.
 const envThreads = Number(process.env.SELFSUP_THREADS ?? process.env.OMP_NUM_THREADS ?? 0);
-N.setNumThreads(envThreads >= 1 ? Math.floor(envThreads) : availableParallelism());
+if (isMainThread) N.setNumThreads(envThreads >= 1 ? Math.floor(envThreads) : availableParallelism());
