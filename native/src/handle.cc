@@ -385,6 +385,18 @@ OP(manualSeed, {
   return env.Undefined();
 })
 
+// setDeterministic(on): libtorch's use_deterministic_algorithms (ops without a deterministic
+// kernel then throw) and cuDNN's deterministic, non-benchmarking convolutions.
+OP(setDeterministic, {
+  const bool on = info[0].As<Napi::Boolean>().Value();
+  at::globalContext().setDeterministicAlgorithms(on, false);
+  at::globalContext().setDeterministicCuDNN(on);
+  if (on) at::globalContext().setBenchmarkCuDNN(false);
+  return env.Undefined();
+})
+// isDeterministic() -> whether setDeterministic(true) is in force.
+OP(isDeterministic, { return Napi::Boolean::New(env, at::globalContext().deterministicAlgorithms()); })
+
 // getRngState() -> uint8 tensor holding the default CPU generator's state (for exact resume).
 OP(getRngState, {
   auto gen = at::detail::getDefaultCPUGenerator();
@@ -437,6 +449,8 @@ void RegisterHandle(Napi::Env env, Napi::Object exports) {
   EXPORT(mallocTrim);
   EXPORT(getNumThreads);
   EXPORT(manualSeed);
+  EXPORT(setDeterministic);
+  EXPORT(isDeterministic);
   EXPORT(getRngState);
   EXPORT(setRngState);
   EXPORT(setGradEnabled);

@@ -87,6 +87,9 @@ export interface HandleOps {
   getNumThreads(): number;
   /** A non-negative integer. */
   manualSeed(seed: number): void;
+  /** Deterministic kernels only (ops without one throw), deterministic cuDNN. */
+  setDeterministic(on: boolean): void;
+  isDeterministic(): boolean;
   /** The CPU generator's state as a uint8 tensor. */
   getRngState(): Handle;
   /** state: a tensor from getRngState(). */
@@ -398,7 +401,7 @@ const group =
 export const NATIVE_FUNCTIONS = {
   handle: group<HandleOps>()([
     'dispose', 'isDisposed', 'shape', 'dtype', 'device', 'numel', 'dim', 'stride', 'isContiguous', 'isChannelsLast',
-    'data', 'rawData', 'item', 'memory', 'setNumThreads', 'mallocTrim', 'getNumThreads', 'manualSeed', 'getRngState',
+    'data', 'rawData', 'item', 'memory', 'setNumThreads', 'mallocTrim', 'getNumThreads', 'manualSeed', 'setDeterministic', 'isDeterministic', 'getRngState',
     'setRngState', 'setGradEnabled', 'isGradEnabled', 'cudaDeviceCount', 'buildInfo',
   ]),
   create: group<CreateOps>()([

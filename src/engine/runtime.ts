@@ -10,6 +10,19 @@ export function manualSeed(seed: number): void {
   N.manualSeed(seed);
 }
 
+/**
+ * Deterministic mode (PyTorch's torch.use_deterministic_algorithms plus cuDNN's deterministic
+ * flag): every op runs a deterministic kernel, and one that has none throws instead of running.
+ * On the CPU the kernels selfsup uses are deterministic already (for a given thread count); on
+ * CUDA this turns off the atomics-based backward passes (see docs/training.md#reproducibility).
+ */
+export function setDeterministic(on: boolean): void {
+  N.setDeterministic(on);
+}
+export function isDeterministic(): boolean {
+  return N.isDeterministic();
+}
+
 /** The CPU generator's state as a uint8 tensor (save it in a checkpoint to resume the exact random stream). */
 export function getRngState(): Tensor {
   return new Tensor(N.getRngState());

@@ -2,8 +2,9 @@
 // cluster classification: check the folder, open the cache, write (or, on resume, read) the run's
 // config, split train/validation, build loaders, seed and build the network, run the Trainer,
 // then write model, trunk, summary and, last, the artifact manifest.
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { manualSeed, setNumThreads } from '../engine/index.js';
+import { manualSeed, setDeterministic, setNumThreads } from '../engine/index.js';
 import { writeFileAtomic } from '../io/index.js';
 import type { ImageCache } from '../data/cache/index.js';
 import type { BatchTransform } from '../data/augment/index.js';
@@ -50,7 +51,7 @@ export interface RunSpec<C extends RunConfig> {
   /** A fresh run's config.json; `resumed` reads and checks a resumed run's. */
   newConfig(cache: ImageCache): C;
   resumed(dir: string, cache: ImageCache): C;
-  /** Writes files beside config.json when a fresh run starts. */
+  /** Writes files beside config.json when a fresh run starts (before it). */
   onStart?(dir: string, config: C): void;
   /** Training augmentation (the validation pass gets `valTransform`), labels and sampling. */
   data(config: C): { transform: BatchTransform | null; valTransform: BatchTransform | null; labels: Int32Array | null; balanced?: boolean };
@@ -95,14 +96,17 @@ export async function trainRun<C extends RunConfig>(spec: RunSpec<C>): Promise<R
   const o = spec.options;
   const dir = resolve(o.out);
   if (o.threads) setNumThreads(o.threads);
+  setDeterministic(o.deterministic);
   checkRunFolder(dir, o.resume);
   const started = new Date().toISOString();
   const cache = openTrainingCache(o.data, o.memory);
   try {
     const config = o.resume ? spec.resumed(dir, cache) : { ...spec.newConfig(cache), options: spec.manifestConfig };
     if (!o.resume) {
-      writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+      // The config last: a folder with a config has all that a resume reads.
+      mkdirSync(dir, { recursive: true });
       spec.onStart?.(dir, config);
+      writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
     }
     const t = config.train;
     const { train, val } = trainValSplit(cache.count, { valFraction: t.valFraction, seed: t.seed });

@@ -18,6 +18,9 @@ export const trainFields = {
   seed: field(z.int().min(0).default(0), { description: 'seed of weights, data order, augmentation and task randomness' }),
   valFraction: field(z.number().min(0).max(0.5).default(0.05), { description: 'fraction of the images held out for validation', arg: 'f' }),
   threads: field(z.int().min(1).optional(), { description: "intra-op threads (default: libtorch's)", role: 'control' }),
+  deterministic: field(z.boolean().default(false), {
+    description: 'deterministic kernels only (libtorch deterministic algorithms, deterministic cuDNN); an op without one is an error', role: 'control',
+  }),
   resume: field(z.boolean().default(false), { description: 'continue the run in --out from its last checkpoint', role: 'control' }),
   checkpointEvery: field(z.int().min(0).default(500), { description: 'also checkpoint every N steps (0: epoch ends only)', role: 'control', arg: 'steps' }),
   maxSteps: field(z.int().min(1).optional(), { description: 'stop after N steps in total, with a checkpoint (resume later with --resume)', role: 'control' }),

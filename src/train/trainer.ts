@@ -7,11 +7,15 @@
 // Exact resume: a checkpoint holds the model, the optimiser, the schedule, libtorch's RNG state
 // (dropout, ...) and the position (epoch, next batch). Batch b of epoch e depends only on
 // (seed, e, b) (see Loader), and so does the Rng a task gets for it, so a resumed run takes
-// the same steps as one that never stopped. (Only the CPU generator is saved: on CUDA, random
-// ops that run on the device, e.g. dropout, draw differently after a resume.)
+// the same steps as one that never stopped, bit for bit when it has the same thread count
+// (the checkpoint records it). The generator's state is saved after the step (and at an epoch
+// end after the validation pass, which draws nothing: eval mode has no dropout), which is the
+// state the next step of an uninterrupted run starts from. The caller seeds libtorch before
+// building the model (trainRun does). Only the CPU generator is saved: on CUDA, random ops that
+// run on the device, e.g. dropout, draw differently after a resume.
 import { appendFileSync, existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { F, tidy, noGrad, getRngState, setRngState, fromBytes, type Tensor, type Device } from '../engine/index.js';
+import { F, tidy, noGrad, getRngState, setRngState, getNumThreads, fromBytes, type Tensor, type Device } from '../engine/index.js';
 import { saveCheckpoint, loadCheckpoint, writeFileAtomic } from '../io/index.js';
 import type { Module } from '../nn/index.js';
 import type { Optimizer, LRScheduler } from '../optim/index.js';
@@ -294,7 +298,7 @@ export class Trainer {
     }
     const ck = loadCheckpoint(path);
     try {
-      const meta = ck.meta as { trainer?: TrainerState & { batchesPerEpoch: number; batchSize: number; seed: number; torchRng: string } };
+      const meta = ck.meta as { trainer?: TrainerState & { batchesPerEpoch: number; batchSize: number; seed: number; torchRng: string; threads?: number } };
       const t = meta.trainer;
       if (!t || !Number.isInteger(t.step)) throw new Error(`${path}: not a trainer checkpoint (no meta.trainer)`);
       const l = this.o.loader;
@@ -302,6 +306,13 @@ export class Trainer {
         throw new Error(
           `${path}: the checkpoint was made with batch size ${t.batchSize}, ${t.batchesPerEpoch} batches per epoch and seed ${t.seed}; ` +
             `this run has ${l.batchSize}, ${l.batchesPerEpoch} and ${this.seed}. Resume with the same data and options, or use a new --out`,
+        );
+      }
+      if (t.threads !== undefined && t.threads !== getNumThreads()) {
+        // Some kernels (convolution gradients) sum in per-thread parts: another count rounds differently.
+        this.logger.info(
+          `${path}: the run so far used ${t.threads} threads, this one ${getNumThreads()}; ` +
+            `it will not end bit-identical to a run that never stopped (use --threads ${t.threads} for that)`,
         );
       }
       this.model.loadStateDict(ck.model);
@@ -328,7 +339,7 @@ export class Trainer {
     if (!this.checkpointPath || this.#lastCheckpointStep === this.#state.step) return;
     const rng = tidy(() => getRngState().rawData());
     const l = this.o.loader;
-    const trainer = { ...this.#state, batchSize: l.batchSize, batchesPerEpoch: l.batchesPerEpoch, seed: this.seed, torchRng: Buffer.from(rng).toString('base64') };
+    const trainer = { ...this.#state, batchSize: l.batchSize, batchesPerEpoch: l.batchesPerEpoch, seed: this.seed, threads: getNumThreads(), torchRng: Buffer.from(rng).toString('base64') };
     saveCheckpoint(this.checkpointPath, {
       model: this.model,
       optimizer: this.optimizer,

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { getNumThreads } from '../../src/engine/index.js';
+import { getNumThreads, isDeterministic, setDeterministic } from '../../src/engine/index.js';
 import { prepareCache } from '../../src/data/index.js';
 import { readSafetensorsHeader, writeNpy } from '../../src/io/index.js';
 import { trainPretext } from '../../src/pretext/train.js';
@@ -71,16 +71,21 @@ function assertSameFiles(a: string, b: string, files: string[]): void {
   }
 }
 
-const RUN_FILES = ['config.json', 'metrics.jsonl', 'model.safetensors', 'trunk.safetensors', 'summary.json'];
+const RUN_FILES = ['config.json', 'metrics.jsonl', 'model.safetensors', 'trunk.safetensors', 'summary.json', 'manifest.json'];
 const small = { epochs: 2, batchSize: 16, valFraction: 0.1, quiet: true, optimizer: 'sgd' as const, lr: 0.02, schedule: 'cosine' as const, warmup: 2 };
 
-test('pretext rotation twice with the same seed: the same weights, metrics and files', async () => {
+test('pretext rotation twice with the same seed: the same weights, metrics and files (deterministic mode changes nothing on the CPU)', async () => {
   const dirs = [tmp('rot'), tmp('rot')].map((d) => join(d, 'run'));
-  for (const out of dirs) {
-    const r = await trainPretext({ task: 'rotation', arch: 'alexnet_s', data: cache, out, seed: 3, ...small });
+  const keys: string[] = [];
+  for (const [i, out] of dirs.entries()) {
+    const r = await trainPretext({ task: 'rotation', arch: 'alexnet_s', data: cache, out, seed: 3, ...small, deterministic: i === 1 });
     assert.equal(r.status, 'completed');
+    assert.equal(isDeterministic(), i === 1);
+    keys.push(r.key!);
   }
+  setDeterministic(false);
   assertSameFiles(dirs[0]!, dirs[1]!, RUN_FILES);
+  assert.equal(keys[0], keys[1], 'the content key');
 });
 
 test('pretext jigsaw and jigsaw++ twice with the same seed: the same files (BatchNorm re-estimation included)', async () => {
