@@ -6,7 +6,7 @@
 // consumer doing nothing but dispose; training throughput is benchStep (convnet_s, same batch)
 // measured by `selfsup bench step --json` (convnet_s, same batch) in a child process of the same
 // run; last, convnet_s trains in this process on one fixed batch and on the loader's batches
-// (with and without the worker), to show what the loader adds to a real step. (benchStep is not imported: src/cli/bench.ts imports main.ts, which parses argv.)
+// (with and without the worker), to show what the loader adds to a real step. (benchStep runs in a fresh process, bench/selfsup_worker.ts, as bench/step.ts runs it.)
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,8 +126,8 @@ for (const [name, source, prefetch] of [
   rows.push([name, rate]);
   console.log(`loader (${name}): ${rate.toFixed(0)} images/s`);
 }
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const stepArgs = ['bench', 'step', '--arch', 'convnet_s', '--batch', String(batchSize), '--steps', String(steps), '--warmup', '3', '--threads', String(getNumThreads()), '--json'];
+const worker = fileURLToPath(new URL('./selfsup_worker.js', import.meta.url));
+const stepArgs = ['step', JSON.stringify({ arch: 'convnet_s', batch: batchSize, steps, warmup: 3, threads: getNumThreads() })];
 for (const [name, source, prefetch] of [
   ['cache on disk, worker prefetch', disk, true],
   ['cache on disk, main thread', disk, false],
@@ -135,7 +135,7 @@ for (const [name, source, prefetch] of [
   const ms = await stallMs(source, prefetch, 20, 50);
   console.log(`main thread waits per batch between 20 ms steps (${name}): ${ms.toFixed(2)} ms`);
 }
-const train = JSON.parse(execFileSync(process.execPath, [cli, ...stepArgs], { encoding: 'utf8' })) as { msPerStep: number; imagesPerSec: number };
+const train = JSON.parse(execFileSync(process.execPath, [worker, ...stepArgs], { encoding: 'utf8' })) as { msPerStep: number; imagesPerSec: number };
 console.log(`training convnet_s (selfsup bench step, random input): ${train.msPerStep.toFixed(1)} ms/step, ${train.imagesPerSec.toFixed(0)} images/s`);
 for (const [name, rate] of rows) console.log(`ratio loader / training (${name}): ${(rate / train.imagesPerSec).toFixed(1)}x`);
 const fed: [string, number][] = [];

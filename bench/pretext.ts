@@ -27,7 +27,9 @@ console.log(`${a.task}, batch ${a.batch} images (${9 * Number(a.batch)} tiles of
 for (const arch of a.archs!.split(',')) {
   const common = ['--task', a.task!, '--arch', arch, '--batch', a.batch!, '--steps', a.steps!, '--warmup', a.warmup!, '--threads', a.threads!];
   const impls: Record<string, [string, string[]]> = {
-    selfsup: [process.execPath, [join(root, 'dist/src/cli/main.js'), 'bench', 'pretext', '--json', ...common]],
+    selfsup: [process.execPath, [join(root, 'dist/bench/selfsup_worker.js'), 'pretext', JSON.stringify({
+      task: a.task, arch, batch: Number(a.batch), steps: Number(a.steps), warmup: Number(a.warmup), threads: Number(a.threads),
+    })]],
     pytorch: ['/usr/bin/python3', [join(root, 'bench/reference/pretext_pytorch.py'), ...common]],
   };
   const names = Object.keys(impls);

@@ -25,7 +25,9 @@ if (a['channels-last']) common.push('--channels-last');
 
 execFileSync('bash', [join(root, 'bench/reference/build.sh')], { stdio: 'inherit' });
 const impls: Record<string, [string, string[]]> = {
-  selfsup: [process.execPath, [join(root, 'dist/src/cli/main.js'), 'bench', 'step', '--arch', a.arch!, '--json', ...common]],
+  selfsup: [process.execPath, [join(root, 'dist/bench/selfsup_worker.js'), 'step', JSON.stringify({
+    arch: a.arch, batch: Number(a.batch), steps: Number(a.steps), warmup: Number(a.warmup), threads: Number(a.threads), channelsLast: a['channels-last'],
+  })]],
 };
 if (a.arch === 'convnet_s') {
   if (existsSync('/usr/bin/python3')) impls.pytorch = ['/usr/bin/python3', [join(root, 'bench/reference/step_pytorch.py'), ...common]];

@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { openCache, prepareCache, prepareSchema, writeSampleGrid, type CacheManifest } from '../data/cache/index.js';
+import { z } from 'zod';
+import { field } from '../util/options.js';
 import { stageCommand } from './schema_options.js';
 
 function mib(bytes: number): string {
@@ -34,6 +36,13 @@ export function summary(dir: string, m: CacheManifest): string {
   return lines.join('\n');
 }
 
+const infoSchema = z.strictObject({
+  dir: field(z.string(), { description: 'a cache folder', role: 'input', positional: true, arg: 'dir' }),
+  json: field(z.boolean().default(false), { description: 'print the manifest as JSON', role: 'control' }),
+  out: field(z.string().optional(), { description: 'where to write the sample grid', defaultText: 'DIR/samples.png', role: 'output', arg: 'file' }),
+  samples: field(z.boolean().default(true), { description: 'do not write the sample grid', role: 'control' }),
+});
+
 export function dataCommand(): Command {
   const data = new Command('data').description('prepare decoded image caches and inspect them');
 
@@ -54,15 +63,9 @@ export function dataCommand(): Command {
     ),
   );
 
-  data
-    .command('info')
-    .description('print a cache\'s manifest summary and write a PNG grid of sample images (a row per class when labeled)')
-    .argument('<dir>', 'a cache folder')
-    .option('--json', 'print the manifest as JSON')
-    .option('--out <file>', 'where to write the sample grid (default DIR/samples.png)')
-    .option('--no-samples', 'do not write the sample grid')
-    .action(async (dir: string, o: { json?: boolean; out?: string; samples: boolean }) => {
-      const cache = openCache(dir);
+  data.addCommand(
+    stageCommand('info', "print a cache's manifest summary and write a PNG grid of sample images (a row per class when labeled)", infoSchema, async (o) => {
+      const cache = openCache(o.dir);
       try {
         if (o.json) console.log(JSON.stringify(cache.manifest, null, 2));
         else console.log(summary(cache.dir, cache.manifest));
@@ -76,7 +79,8 @@ export function dataCommand(): Command {
       } finally {
         cache.close();
       }
-    });
+    }),
+  );
 
   return data;
 }

@@ -65,11 +65,20 @@ export function buildZooNet(name: string, numClasses: number, inChannels: number
   return net;
 }
 
-/** A fresh trunk of a zoo arch (the network built, its head disposed). */
-export function buildTrunk(name: string, inChannels: number): Trunk {
+/**
+ * A fresh trunk of a zoo arch (the network built, its head disposed), with what a new head on
+ * it needs: the zoo head's pooling and the length of its flattened output.
+ */
+export function buildTrunkParts(name: string, inChannels: number): { trunk: Trunk; headSpec: HeadSpec; flatFeatures: number } {
   const net = buildZooNet(name, 1, inChannels);
+  const parts = { trunk: net.trunk, headSpec: net.headSpec, flatFeatures: net.flatFeatures };
   net.head.dispose();
-  return net.trunk;
+  return parts;
+}
+
+/** A fresh trunk of a zoo arch. */
+export function buildTrunk(name: string, inChannels: number): Trunk {
+  return buildTrunkParts(name, inChannels).trunk;
 }
 
 export { convnetS, alexnetS, alexnet, vggS, vgg16, resnet18, BasicBlock, ZooNet, Trunk, NumberedTrunk, type HeadSpec };

@@ -4,7 +4,7 @@
 // Scaled down from the paper's 512-per-tile / 4096 hidden to `tileFeatures` / `hidden`.
 import type { Tensor } from '../engine/index.js';
 import * as nn from '../nn/index.js';
-import { buildZooNet, type Trunk } from '../models/index.js';
+import { buildTrunkParts, type Trunk } from '../models/index.js';
 import { TILES } from './jigsaw.js';
 
 export interface CfnOptions {
@@ -25,11 +25,7 @@ export class ContextFreeNetwork extends nn.Module {
     super();
     const tileFeatures = o.tileFeatures ?? CFN_DEFAULTS.tileFeatures;
     const hidden = o.hidden ?? CFN_DEFAULTS.hidden;
-    const net = buildZooNet(arch, 1, inChannels);
-    const { pool } = net.headSpec;
-    const flat = net.flatFeatures;
-    const trunk = net.trunk;
-    net.head.dispose(); // only the trunk is used
+    const { trunk, headSpec: { pool }, flatFeatures: flat } = buildTrunkParts(arch, inChannels);
     this.numPermutations = numPermutations;
     this.registerModule('trunk', trunk);
     // The zoo head's adaptive pooling, so any tile size gives the same per-tile length.

@@ -1,0 +1,69 @@
+// Timed jigsaw / jigsaw++ training steps, puzzle making included, on random 32 px images:
+// `selfsup bench pretext` and bench/pretext.ts (against bench/reference/pretext_pytorch.py).
+import { z } from 'zod';
+import { manualSeed, getNumThreads, randint, tidy, F } from '../engine/index.js';
+import { Rng } from '../data/rng.js';
+import { ContextFreeNetwork } from '../pretext/cfn.js';
+import { JigsawPuzzles, TILES } from '../pretext/jigsaw.js';
+import { generatePermutations } from '../pretext/permutations.js';
+import { JIGSAW_PP_OCCLUSION } from '../pretext/schema.js';
+import { SGD } from '../optim/index.js';
+import { field } from '../util/options.js';
+
+export const pretextBenchSchema = z.strictObject({
+  task: field(z.enum(['jigsaw', 'jigsaw++']).default('jigsaw++'), { description: 'pretext task', arg: 'task' }),
+  arch: field(z.string().default('alexnet_s'), { description: 'trunk architecture', arg: 'name' }),
+  batch: field(z.int().min(1).default(128), { description: 'images per step', arg: 'n' }),
+  steps: field(z.int().min(1).default(20), { description: 'timed steps', arg: 'n' }),
+  warmup: field(z.int().min(0).default(3), { description: 'untimed steps first', arg: 'n' }),
+  channels: field(z.int().min(1).default(1), { description: 'input channels', arg: 'n' }),
+  threads: field(z.int().min(1).optional(), { description: "intra-op threads (default: libtorch's)", role: 'control' }),
+  json: field(z.boolean().default(false), { description: 'print one JSON object', role: 'control' }),
+});
+
+export interface PretextBenchResult {
+  impl: 'selfsup';
+  task: 'jigsaw' | 'jigsaw++';
+  arch: string;
+  batch: number;
+  threads: number;
+  steps: number;
+  msPerStep: number;
+  imagesPerSec: number;
+  tilesPerSec: number;
+}
+
+/**
+ * One step: images (uint8 [B, C, 32, 32], fixed) / 255 -> puzzles (100 permutations; jigsaw++:
+ * 0-2 occluded tiles) -> CFN forward, cross-entropy, backward, SGD (lr 0.01, momentum 0.9).
+ */
+export function benchPretext(o: z.output<typeof pretextBenchSchema>): PretextBenchResult {
+  manualSeed(0);
+  const perms = generatePermutations({ count: 100, seed: 0 }).permutations;
+  const model = new ContextFreeNetwork(o.arch, o.channels, perms.length);
+  model.train();
+  const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const puzzles = new JigsawPuzzles({ permutations: perms, occlusion: o.task === 'jigsaw++' ? JIGSAW_PP_OCCLUSION : [1] });
+  const images = randint(0, 256, [o.batch, o.channels, 32, 32], { dtype: 'uint8' }).keep();
+  let n = 0;
+  const step = () =>
+    tidy(() => {
+      const { tiles, labels } = puzzles.make(images.float().div(255), new Rng(n++));
+      const loss = F.crossEntropy(model.forward(tiles), labels);
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+    });
+  for (let i = 0; i < o.warmup; i++) step();
+  const t0 = performance.now();
+  for (let i = 0; i < o.steps; i++) step();
+  const ms = (performance.now() - t0) / o.steps;
+  model.dispose();
+  opt.dispose();
+  images.dispose();
+  return {
+    impl: 'selfsup', task: o.task, arch: o.arch, batch: o.batch, threads: getNumThreads(), steps: o.steps,
+    msPerStep: ms, imagesPerSec: (o.batch * 1000) / ms, tilesPerSec: (o.batch * TILES * 1000) / ms,
+  };
+}
+
