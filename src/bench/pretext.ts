@@ -1,7 +1,8 @@
 // Timed jigsaw / jigsaw++ training steps, puzzle making included, on random 32 px images:
 // `selfsup bench pretext` and bench/pretext.ts (against bench/reference/pretext_pytorch.py).
 import { z } from 'zod';
-import { manualSeed, getNumThreads, randint, tidy, F } from '../engine/index.js';
+import { manualSeed, getNumThreads, randint } from '../engine/index.js';
+import { msPerTrainingStep } from './timing.js';
 import { Rng } from '../data/rng.js';
 import { ContextFreeNetwork } from '../pretext/cfn.js';
 import { JigsawPuzzles, TILES } from '../pretext/jigsaw.js';
@@ -46,18 +47,10 @@ export function benchPretext(o: z.output<typeof pretextBenchSchema>): PretextBen
   const puzzles = new JigsawPuzzles({ permutations: perms, occlusion: o.task === 'jigsaw++' ? JIGSAW_PP_OCCLUSION : [1] });
   const images = randint(0, 256, [o.batch, o.channels, 32, 32], { dtype: 'uint8' }).keep();
   let n = 0;
-  const step = () =>
-    tidy(() => {
-      const { tiles, labels } = puzzles.make(images.float().div(255), new Rng(n++));
-      const loss = F.crossEntropy(model.forward(tiles), labels);
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
-    });
-  for (let i = 0; i < o.warmup; i++) step();
-  const t0 = performance.now();
-  for (let i = 0; i < o.steps; i++) step();
-  const ms = (performance.now() - t0) / o.steps;
+  const ms = msPerTrainingStep((t) => model.forward(t), opt, () => {
+    const { tiles, labels } = puzzles.make(images.float().div(255), new Rng(n++));
+    return { x: tiles, y: labels };
+  }, o.warmup, o.steps);
   model.dispose();
   opt.dispose();
   images.dispose();

@@ -1,7 +1,8 @@
 // Timed training steps of a zoo model on random input (forward, backward, SGD update), as
 // bench/reference/ does in PyTorch and C++ libtorch: `selfsup bench step` and bench/step.ts.
 import { z } from 'zod';
-import { manualSeed, getNumThreads, randn, randint, tidy, F } from '../engine/index.js';
+import { manualSeed, getNumThreads, randn, randint } from '../engine/index.js';
+import { msPerTrainingStep } from './timing.js';
 import { SGD } from '../optim/index.js';
 import { getArch, ARCHS } from '../models/index.js';
 import { field } from '../util/options.js';
@@ -40,17 +41,7 @@ export function benchStep(o: z.output<typeof stepBenchSchema>): StepBenchResult 
   const x = randn([o.batch, o.channels, h, w]).keep();
   const xin = (o.channelsLast ? x.contiguous('channelsLast') : x).keep();
   const y = randint(0, o.classes, [o.batch]).keep();
-  const step = () =>
-    tidy(() => {
-      const loss = F.crossEntropy(model.forward(xin), y);
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
-    });
-  for (let i = 0; i < o.warmup; i++) step();
-  const t0 = performance.now();
-  for (let i = 0; i < o.steps; i++) step();
-  const ms = (performance.now() - t0) / o.steps;
+  const ms = msPerTrainingStep((t) => model.forward(t), opt, () => ({ x: xin, y }), o.warmup, o.steps);
   return {
     impl: 'selfsup', arch: o.arch, batch: o.batch, threads: getNumThreads(), steps: o.steps,
     channelsLast: o.channelsLast, msPerStep: ms, imagesPerSec: (o.batch * 1000) / ms,
