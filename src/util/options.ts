@@ -56,21 +56,11 @@ export function unwrap(f: z.ZodType): { base: z.ZodType; hasDefault: boolean; de
 }
 
 /** The fields of a role (config fields are those without one). */
-export function fieldsOf(schema: StageSchema, role: FieldRole): string[] {
+function fieldsOf(schema: StageSchema, role: FieldRole): string[] {
   return Object.entries(schema.shape).filter(([, f]) => (fieldMeta(f as z.ZodType).role ?? 'config') === role).map(([k]) => k);
 }
 
-/** The schema's defaults, for fields that have one. */
-export function defaultsOf(schema: StageSchema): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, f] of Object.entries(schema.shape)) {
-    const u = unwrap(f as z.ZodType);
-    if (u.hasDefault) out[k] = u.default;
-  }
-  return out;
-}
-
-/** Words for what a field accepts: 'a positive integer', 'one of sgd, adam', ... */
+/** Words for what a field accepts: 'an integer >= 1', 'a number in 0..1', 'one of sgd, adam', ... */
 export function expected(f: z.ZodType): string {
   const base = unwrap(f).base;
   const d = base.def as { type: string; entries?: Record<string, string>; values?: unknown[]; element?: z.ZodType };
