@@ -6,6 +6,10 @@ export const featuresSchema = z.strictObject({
   source: field(z.string(), { description: "the feature source (see 'selfsup features --help' or docs/features.md)", arg: 'spec' }),
   data: field(z.string(), { description: "an image cache ('selfsup data prepare')", role: 'input', arg: 'cache' }),
   out: field(z.string().regex(/\.npy$/, 'expected a file name ending in .npy'), { description: 'the features file (written when complete; FILE.json is its manifest)', role: 'output', arg: 'file.npy' }),
+  stats: field(z.string().optional(), {
+    description: "the cache whose per-channel mean and std prepare the images for a random:ARCH source: the training cache, also when --data is a test split",
+    defaultText: '--data', role: 'input', arg: 'cache',
+  }),
   pool: field(z.string().default('none'), { description: "network and pixel sources: average-pool to 'global' (1x1), a grid HxW (e.g. 2x2), or 'none'", arg: 'grid' }),
   seed: field(z.int().min(0).default(0), { description: 'seed of a random network', arg: 's' }),
   batchSize: field(z.int().min(1).default(256), { description: 'images per batch', arg: 'n' }),

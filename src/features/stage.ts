@@ -1,7 +1,7 @@
 // The features stage: a feature source run over every image of a cache, into an N x D .npy file
 // with its manifest beside it (FILE.json).
 import { resolve } from 'node:path';
-import { openCache } from '../data/cache/index.js';
+import { openCache, type ImageCache } from '../data/cache/index.js';
 import { inputRef, type InputRef } from '../artifacts/manifest.js';
 import { configOf, parseOptions } from '../util/options.js';
 import { extractFeatures, type FeaturesInfo } from './extract.js';
@@ -16,17 +16,32 @@ function modelInput(spec: string): Record<string, InputRef> {
   return { model: inputRef(at > 0 ? arg.slice(0, at) : arg) };
 }
 
+/** The pixel statistics of another cache of the same image shape. */
+function statsOf(path: string, data: ImageCache): { mean: number[]; std: number[] } {
+  const c = openCache(path);
+  try {
+    if (c.shape.join() !== data.shape.join()) throw new Error(`--stats ${path}: images of [${c.shape.join(', ')}], --data has [${data.shape.join(', ')}]`);
+    return { mean: c.manifest.mean, std: c.manifest.std };
+  } finally {
+    c.close();
+  }
+}
+
 export async function featuresStage(options: FeaturesStageOptions): Promise<FeaturesInfo & { out: string }> {
   const o = parseOptions(featuresSchema, options);
   const cache = openCache(o.data);
   try {
-    const source = parseSource(o.source, { inChannels: cache.shape[0], mean: cache.manifest.mean, std: cache.manifest.std, pool: o.pool, seed: o.seed });
+    const stats = o.stats === undefined ? cache.manifest : statsOf(o.stats, cache);
+    const source = parseSource(o.source, { inChannels: cache.shape[0], mean: stats.mean, std: stats.std, pool: o.pool, seed: o.seed });
     try {
       const out = resolve(o.out);
       const info = await extractFeatures(source, cache, out, {
         batchSize: o.batchSize, limit: o.limit, quiet: o.quiet, data: cache.dir,
         info: { pool: o.pool, ...(o.source.startsWith('random:') ? { seed: o.seed } : {}) },
-        manifest: { config: configOf(featuresSchema, o), inputs: { data: { path: cache.dir, key: cache.manifest.key }, ...modelInput(o.source) } },
+        manifest: {
+          config: configOf(featuresSchema, o),
+          inputs: { data: { path: cache.dir, key: cache.manifest.key }, ...modelInput(o.source), ...(o.stats !== undefined ? { stats: inputRef(o.stats) } : {}) },
+        },
       });
       return { ...info, out };
     } finally {
