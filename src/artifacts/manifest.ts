@@ -26,6 +26,7 @@ export const FORMATS = {
   features: 'selfsup.features',
   clusters: 'selfsup.clusters',
   pseudoLabels: 'selfsup.pseudo-labels',
+  evaluation: 'selfsup.evaluation',
 } as const;
 export type ArtifactFormat = (typeof FORMATS)[keyof typeof FORMATS];
 

@@ -1,0 +1,174 @@
+// The evaluation stage: a network (or a pair of features files) measured on a labeled training
+// and test split by linear probes on every tap, a weighted kNN and low-shot probes. One frozen
+// pass over each split feeds every protocol. Results go to OUT/PROTOCOL.json, each with its
+// artifact manifest (format selfsup.eval, keyed by the config and the inputs' keys).
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setNumThreads, tensor, type Tensor } from '../engine/index.js';
+import { openCache, type ImageCache } from '../data/cache/index.js';
+import { readNpy } from '../io/npy.js';
+import { FORMATS, inputRef, makeManifest, writeManifestFile, type InputRef, type Manifest } from '../artifacts/manifest.js';
+import { configOf, parseOptions } from '../util/options.js';
+import { openEvalModel } from './model.js';
+import { defaultPooledDim, defaultTaps, planHeads, type TapHead } from './taps.js';
+import { extractHeads, type HeadFeatures } from './extract.js';
+import { trainLinearProbes, type LinearProbeResult } from './linear.js';
+import { knnClassify, type KnnResult } from './knn.js';
+import { lowShot, type LowShotResult } from './lowshot_protocol.js';
+import { evalSchema, type EvalOptions, type EvalProtocol, type EvalStageOptions } from './schema.js';
+
+export const EVAL_FORMAT = FORMATS.evaluation;
+export const EVAL_VERSION = 1;
+export const EVAL_DIR = 'eval';
+
+export interface EvalResults {
+  /** The model as given, its arch (null for features files). */
+  model: string;
+  arch: string | null;
+  classes: number;
+  trainImages: number;
+  testImages: number;
+  heads?: { name: string; tap: string; grid: number; dim: number }[];
+  linear?: LinearProbeResult[];
+  knn?: { head: string; results: KnnResult[] };
+  lowshot?: { head: string; results: LowShotResult[] };
+  seconds: Record<string, number>;
+}
+
+export interface EvalOutput {
+  out: string;
+  results: EvalResults;
+  manifests: Manifest[];
+}
+
+/** Labels of a cache that must have them, named by its flag. */
+function labelsOf(cache: ImageCache, flag: string): Int32Array {
+  if (cache.labels === null) throw new Error(`${flag} ${cache.dir}: the cache has no labels; evaluation needs a labeled cache (prepare it with its labels)`);
+  return cache.labels;
+}
+
+function checkSplits(train: ImageCache, test: ImageCache): number {
+  if (train.shape.join() !== test.shape.join()) {
+    throw new Error(`--test ${test.dir}: images of [${test.shape.join(', ')}], --data ${train.dir} has [${train.shape.join(', ')}]; prepare both with the same --size and --channels`);
+  }
+  const a = train.classNames?.length ?? 0, b = test.classNames?.length ?? 0;
+  if (a !== b || (train.classNames && test.classNames && train.classNames.join('\n') !== test.classNames.join('\n'))) {
+    throw new Error(`--test ${test.dir}: ${b} classes (${test.classNames?.slice(0, 5).join(', ')}...), --data ${train.dir} has ${a}; they must be the same classes`);
+  }
+  return a;
+}
+
+const asTensor = (f: HeadFeatures): Tensor => tensor(f.data, { shape: [f.rows, f.head.dim] });
+
+/** A features file of `rows` rows as a head. */
+function fileHead(path: string, rows: number, flag: string): HeadFeatures {
+  const a = readNpy(resolve(path));
+  if (a.shape.length !== 2 || a.dtype !== 'float32') throw new Error(`${flag} ${path}: expected an N x D float32 matrix, got ${a.dtype} [${a.shape.join(', ')}]`);
+  if (a.shape[0] !== rows) throw new Error(`${flag} ${path}: ${a.shape[0]} rows, the cache has ${rows} images`);
+  const dim = a.shape[1]!;
+  return { head: { name: 'features', tap: 'features', grid: 1, dim }, rows, data: a.data as Float32Array };
+}
+
+/** Runs one protocol ('all': linear, kNN and low-shot from one pass) and writes its results. */
+export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Promise<EvalOutput> {
+  const o: EvalStageOptions = parseOptions(evalSchema, options);
+  if ((o.model === undefined) === (o.features === undefined)) throw new Error('give --model RUN|random:ARCH, or --features with --test-features');
+  if (o.features !== undefined && o.testFeatures === undefined) throw new Error('--features needs --test-features (the test split\'s features)');
+  const isRun = o.model !== undefined && !o.model.startsWith('random:');
+  if (o.out === undefined && !isRun) throw new Error('--out is required for random:ARCH and --features (a run folder keeps its results in RUN/eval)');
+  const out = resolve(o.out ?? join(o.model!, EVAL_DIR));
+  if (o.threads) setNumThreads(o.threads);
+  const started = new Date().toISOString();
+  const seconds: Record<string, number> = {};
+  const t0 = performance.now();
+  const train = openCache(o.data);
+  const test = openCache(o.test);
+  try {
+    const classes = checkSplits(train, test);
+    const trainLabels = labelsOf(train, '--data'), testLabels = labelsOf(test, '--test');
+    const inputs: Record<string, InputRef> = { data: { path: train.dir, key: train.manifest.key }, test: { path: test.dir, key: test.manifest.key } };
+    let trainFeats: HeadFeatures[], testFeats: HeadFeatures[], heads: TapHead[], arch: string | null = null;
+    if (o.model !== undefined) {
+      const model = openEvalModel(o.model, train, o.seed);
+      try {
+        arch = model.arch;
+        inputs.model = model.input;
+        const taps = o.taps ?? defaultTaps(model.arch);
+        // Linear probes read every tap; kNN and low-shot alone only their head's.
+        const probed = protocol === 'linear' || protocol === 'all' ? taps : [o.knnHead?.replace(/:gap$/, '') ?? taps.at(-1)!];
+        heads = planHeads(model.trunk, model.arch, train.shape, probed, o.dim ?? defaultPooledDim(model.arch), o.gap || protocol !== 'linear');
+        trainFeats = await extractHeads(model, heads, train, { batchSize: o.batchSize, quiet: o.quiet, label: 'features (train)' });
+        testFeats = await extractHeads(model, heads, test, { batchSize: o.batchSize, quiet: o.quiet, label: 'features (test)' });
+      } finally {
+        model.dispose();
+      }
+    } else {
+      inputs.features = inputRef(o.features!);
+      inputs.testFeatures = inputRef(o.testFeatures!);
+      trainFeats = [fileHead(o.features!, train.count, '--features')];
+      testFeats = [fileHead(o.testFeatures!, test.count, '--test-features')];
+      if (trainFeats[0]!.head.dim !== testFeats[0]!.head.dim) throw new Error(`--test-features ${o.testFeatures}: ${testFeats[0]!.head.dim} columns, --features has ${trainFeats[0]!.head.dim}`);
+      heads = [trainFeats[0]!.head];
+    }
+    seconds.extract = (performance.now() - t0) / 1000;
+    const byName = (list: HeadFeatures[], name: string) => {
+      const f = list.find((h) => h.head.name === name);
+      if (!f) throw new Error(`--knn-head: no head '${name}'; this evaluation has ${list.map((h) => h.head.name).join(', ')}`);
+      return f;
+    };
+    const results: EvalResults = {
+      model: o.model ?? o.features!, arch, classes, trainImages: train.count, testImages: test.count,
+      heads: heads.map((h) => ({ name: h.name, tap: h.tap, grid: h.grid, dim: h.dim })), seconds,
+    };
+    const last = heads.at(-1)!.tap;
+    if (protocol === 'linear' || protocol === 'all') {
+      const t = performance.now();
+      results.linear = await trainLinearProbes(
+        { heads: trainFeats.map((f, i) => ({ name: f.head.name, train: { data: f.data, shape: [f.rows, f.head.dim] }, test: { data: testFeats[i]!.data, shape: [testFeats[i]!.rows, f.head.dim] } })), trainLabels, testLabels, numClasses: classes },
+        { epochs: o.epochs, batchSize: o.probeBatch, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed },
+      );
+      seconds.linear = (performance.now() - t) / 1000;
+    }
+    if (protocol === 'knn' || protocol === 'all') {
+      const t = performance.now();
+      const name = o.knnHead ?? (o.features !== undefined ? 'features' : `${last}:gap`);
+      const a = byName(trainFeats, name), b = byName(testFeats, name);
+      const bank = asTensor(a), queries = asTensor(b);
+      try {
+        results.knn = { head: name, results: knnClassify({ features: bank, labels: trainLabels }, { features: queries, labels: testLabels }, { numClasses: classes, k: o.k, temperature: o.temperature }) };
+      } finally {
+        bank.dispose();
+        queries.dispose();
+      }
+      seconds.knn = (performance.now() - t) / 1000;
+    }
+    if (protocol === 'lowshot' || protocol === 'all') {
+      const t = performance.now();
+      const name = o.knnHead ?? (o.features !== undefined ? 'features' : last);
+      const a = byName(trainFeats, name), b = byName(testFeats, name);
+      results.lowshot = {
+        head: name,
+        results: await lowShot(a, b, trainLabels, testLabels, classes, { shots: o.shots, fractions: o.fractions, draws: o.draws, seed: o.seed, lr: o.lr, weightDecay: o.weightDecay, batchSize: o.probeBatch }),
+      };
+      seconds.lowshot = (performance.now() - t) / 1000;
+    }
+    seconds.total = (performance.now() - t0) / 1000;
+    const config = configOf(evalSchema, o);
+    const manifests: Manifest[] = [];
+    const write = (name: string, part: Partial<EvalResults>) => {
+      const m = makeManifest({
+        format: EVAL_FORMAT, version: EVAL_VERSION, stage: `eval ${name}`, config: { protocol: name, ...config }, inputs, created: started,
+        extra: { results: { ...results, linear: undefined, knn: undefined, lowshot: undefined, ...part } },
+      });
+      manifests.push(writeManifestFile(join(out, `${name}.json`), m));
+    };
+    mkdirSync(out, { recursive: true });
+    if (results.linear) write('linear', { linear: results.linear });
+    if (results.knn) write('knn', { knn: results.knn });
+    if (results.lowshot) write('lowshot', { lowshot: results.lowshot });
+    return { out, results, manifests };
+  } finally {
+    train.close();
+    test.close();
+  }
+}

@@ -1,0 +1,80 @@
+// Results of several evaluations side by side, in the paper's layout: a row per model; columns
+// the probes of conv1..conv5 (each tap pooled to about D values), the last tap's global-pool
+// probe (GAP), kNN, then low-shot (mean +- std over the draws). Top-1 accuracy in percent.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Table from 'cli-table3';
+import { readManifest } from '../artifacts/manifest.js';
+import type { EvalResults } from './stage.js';
+
+export interface TableRow {
+  model: string;
+  folder: string;
+  cells: Record<string, string>;
+}
+
+export interface ResultsTable {
+  columns: string[];
+  rows: TableRow[];
+}
+
+const pct = (x: number) => (100 * x).toFixed(1);
+
+/** The evaluation folder of `path`: RUN/eval for a run folder, else the folder itself. */
+export function evalFolder(path: string): string {
+  const p = resolve(path);
+  if (existsSync(join(p, 'eval')) && statSync(join(p, 'eval')).isDirectory()) return join(p, 'eval');
+  return p;
+}
+
+/** Reads the results of each folder (RUN, RUN/eval or an --out folder) into one table. */
+export function resultsTable(paths: readonly string[]): ResultsTable {
+  const columns: string[] = [];
+  const add = (c: string) => void (columns.includes(c) || columns.push(c));
+  const rows = paths.map((path) => {
+    const dir = evalFolder(path);
+    const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^(linear|knn|lowshot)\.json$/.test(f)) : [];
+    if (files.length === 0) throw new Error(`${path}: no evaluation results (no linear.json, knn.json or lowshot.json in ${dir}; run 'selfsup eval' first)`);
+    const cells: Record<string, string> = {};
+    let model = path;
+    for (const f of ['linear.json', 'knn.json', 'lowshot.json'].filter((x) => files.includes(x))) {
+      const m = readManifest(join(dir, f.replace(/\.json$/, '')), 'selfsup.evaluation', 1);
+      const r = m.results as EvalResults;
+      model = r.model;
+      for (const h of r.linear ?? []) {
+        if (h.name.endsWith(':gap')) continue;
+        add(h.name);
+        cells[h.name] = pct(h.top1);
+      }
+      const gap = r.linear?.filter((h) => h.name.endsWith(':gap')).at(-1);
+      if (gap) {
+        add('GAP');
+        cells.GAP = pct(gap.top1);
+      }
+      for (const k of r.knn?.results ?? []) {
+        const c = `kNN ${k.k}`;
+        add(c);
+        cells[c] = pct(k.top1);
+      }
+      for (const l of r.lowshot?.results ?? []) {
+        const c = l.shots !== undefined ? `${l.shots}/class` : `${100 * l.fraction!}%`;
+        add(c);
+        cells[c] = `${pct(l.mean)} ± ${pct(l.std)}`;
+      }
+    }
+    return { model, folder: dir, cells };
+  });
+  return { columns, rows };
+}
+
+export function formatTable(t: ResultsTable, style: 'text' | 'markdown'): string {
+  const head = ['model', ...t.columns];
+  const body = t.rows.map((r) => [r.model, ...t.columns.map((c) => r.cells[c] ?? '')]);
+  if (style === 'markdown') {
+    const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+    return [line(head), line(head.map((_, i) => (i === 0 ? '---' : '---:'))), ...body.map(line)].join('\n');
+  }
+  const table = new Table({ head, style: { head: [], border: [] }, colAligns: head.map((_, i) => (i === 0 ? 'left' : 'right')) });
+  for (const b of body) table.push(b);
+  return table.toString();
+}
