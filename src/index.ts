@@ -10,3 +10,4 @@ export * as pretext from './pretext/index.js';
 export * as features from './features/index.js';
 export * as cluster from './cluster/index.js';
 export * as transfer from './transfer/index.js';
+export * as supervised from './supervised/index.js';

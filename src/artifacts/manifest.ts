@@ -1,5 +1,5 @@
-// What a finished stage output is. Every artifact (an image cache, a pretext or transfer run, a
-// features file, a clustering, a pseudo-labels file) has a manifest:
+// What a finished stage output is. Every artifact (an image cache, a pretext, transfer, supervised
+// or fine-tuning run, a features file, a clustering, a pseudo-labels file) has a manifest:
 //
 //   format, version   what kind of artifact, in which layout (FORMATS below)
 //   stage             the stage that made it ('data prepare', 'pretext train', ...)
@@ -23,6 +23,8 @@ export const FORMATS = {
   imageCache: 'selfsup.image-cache',
   pretextRun: 'selfsup.pretext-run',
   transferRun: 'selfsup.transfer-run',
+  supervisedRun: 'selfsup.supervised-run',
+  finetuneRun: 'selfsup.finetune-run',
   features: 'selfsup.features',
   clusters: 'selfsup.clusters',
   pseudoLabels: 'selfsup.pseudo-labels',

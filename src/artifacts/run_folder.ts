@@ -1,4 +1,5 @@
-// A training run folder (pretext runs, cluster-classification runs):
+// A training run folder (pretext, cluster-classification and supervised runs; a fine-tuning run
+// has the same layout but is an evaluation, not a source of trunks):
 //   RUN/config.json          what is trained and how (written when the run starts)
 //   RUN/checkpoint.safetensors, RUN/metrics.jsonl   the trainer's (resume, curves)
 //   RUN/model.safetensors    the whole network, at the end
@@ -15,8 +16,10 @@ export const TRUNK_FILE = 'trunk.safetensors';
 export const SUMMARY_FILE = 'summary.json';
 /** Version of the run folder layout; 1 had no manifest.json (a finished run had summary.json). */
 export const RUN_VERSION = 2;
-export const RUN_FORMATS = [FORMATS.pretextRun, FORMATS.transferRun] as const;
-export type RunFormat = (typeof RUN_FORMATS)[number];
+/** The runs whose trunk loadSourceModel loads. */
+export const RUN_FORMATS = [FORMATS.pretextRun, FORMATS.transferRun, FORMATS.supervisedRun] as const;
+/** What trainRun writes: a run of RUN_FORMATS, or a fine-tuning run. */
+export type RunFormat = (typeof RUN_FORMATS)[number] | typeof FORMATS.finetuneRun;
 
 /** Reads a run's config.json, checking its format (one of `formats`). */
 export function readRunConfig<T extends { format: string }>(dir: string, ...formats: string[]): T {

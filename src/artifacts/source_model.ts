@@ -1,4 +1,4 @@
-// The trained trunk of a finished run (pretext or cluster classification) as a network to
+// The trained trunk of a finished run (pretext, cluster classification, supervised) as a network to
 // extract features with, its input prepared as in its training.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -8,7 +8,7 @@ import { Normalize, standardizePerImage } from '../data/augment/normalize.js';
 import { buildTrunk, type Trunk } from '../models/index.js';
 import { RUN_FORMATS, TRUNK_FILE, finishedRun, readRunConfig } from './run_folder.js';
 
-/** What loading a trunk needs from any finished run's config (pretext or cluster classification). */
+/** What loading a trunk needs from any finished run's config (pretext, cluster classification, supervised). */
 export interface TrunkRunConfig {
   format: string;
   arch: string;
@@ -31,7 +31,7 @@ export interface SourceModel {
   dispose(): void;
 }
 
-/** The trained trunk of a finished pretext or cluster-classification run, in eval mode. */
+/** The trained trunk of a finished pretext, cluster-classification or supervised run, in eval mode. */
 export function loadSourceModel(runDir: string): SourceModel {
   const dir = resolve(runDir);
   const config = readRunConfig<TrunkRunConfig>(dir, ...RUN_FORMATS);

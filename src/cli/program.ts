@@ -7,6 +7,7 @@ import { pretextCommand } from './pretext.js';
 import { clusterCommand } from './cluster.js';
 import { featuresCommand } from './features.js';
 import { transferCommand } from './transfer.js';
+import { trainCommand } from './train.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -20,5 +21,6 @@ export function buildProgram(): Command {
   program.addCommand(clusterCommand());
   program.addCommand(featuresCommand());
   program.addCommand(transferCommand());
+  program.addCommand(trainCommand());
   return program;
 }

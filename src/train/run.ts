@@ -1,5 +1,5 @@
-// The one recipe for training a zoo network into a run folder, shared by pretext training and
-// cluster classification: check the folder, open the cache, write (or, on resume, read) the run's
+// The one recipe for training a zoo network into a run folder, shared by pretext training,
+// cluster classification, supervised training and fine-tuning: check the folder, open the cache, write (or, on resume, read) the run's
 // config, split train/validation, build loaders, seed and build the network, run the Trainer,
 // then write model, trunk, summary and, last, the artifact manifest.
 import { mkdirSync } from 'node:fs';
@@ -13,6 +13,7 @@ import type { Module } from '../nn/index.js';
 import { MANIFEST_FILE, makeManifest, writeManifestFile, type InputRef } from '../artifacts/manifest.js';
 import { CONFIG_FILE, RUN_VERSION, type RunFormat } from '../artifacts/run_folder.js';
 import { Trainer, type TrainResult, type TrainTask } from './trainer.js';
+import type { ParamGroupConfig } from './recipe.js';
 import { checkRunFolder, lastEpoch, openTrainingCache, recipeOf, saveFinishedRun, type RunTrainConfig } from './run_folder.js';
 import type { TrainStageOptions } from './schema.js';
 
@@ -55,8 +56,11 @@ export interface RunSpec<C extends RunConfig> {
   onStart?(dir: string, config: C): void;
   /** Training augmentation (the validation pass gets `valTransform`), labels and sampling. */
   data(config: C): { transform: BatchTransform | null; valTransform: BatchTransform | null; labels: Int32Array | null; balanced?: boolean };
-  /** The network, the task, and the trunk inside the network that becomes trunk.safetensors. */
-  build(config: C): { model: Module; task: TrainTask; trunk: Module };
+  /**
+   * The network, the task, and the trunk inside the network that becomes trunk.safetensors;
+   * optionally parameter groups with their own learning rate (e.g. a trunk fine-tuned slower).
+   */
+  build(config: C): { model: Module; task: TrainTask; trunk: Module; paramGroups?: ParamGroupConfig[] };
   /** Progress label, and facts saved in checkpoints and in the safetensors files. */
   label: string;
   info(config: C): Record<string, unknown>;
@@ -66,7 +70,7 @@ export interface RunSpec<C extends RunConfig> {
    * After training: a trunk to save instead of the trained one (e.g. BatchNorm statistics
    * re-estimated), disposed after, and more summary figures.
    */
-  finish?(c: { config: C; trunk: Module; cache: ImageCache; train: Int32Array }): Promise<{ trunk?: Module; summary?: Record<string, unknown> }>;
+  finish?(c: { config: C; model: Module; trunk: Module; cache: ImageCache; train: Int32Array }): Promise<{ trunk?: Module; summary?: Record<string, unknown> }>;
 }
 
 export interface RunSummary {
@@ -115,9 +119,9 @@ export async function trainRun<C extends RunConfig>(spec: RunSpec<C>): Promise<R
     const valLoader = val.length > 0 ? new Loader(cache, { batchSize: t.batchSize, seed: t.seed + 1, indices: val, shuffle: false, transform: d.valTransform, labels: d.labels }) : null;
     // The weights' initialisation draws from libtorch's generator: seeded, a run is repeatable.
     manualSeed(t.seed);
-    const { model, task, trunk } = spec.build(config);
+    const { model, task, trunk, paramGroups } = spec.build(config);
     const trainer = new Trainer({
-      model, task, loader, epochs: t.epochs, seed: t.seed, outDir: dir, resume: o.resume, ...recipeOf(t),
+      model, task, loader, epochs: t.epochs, seed: t.seed, outDir: dir, resume: o.resume, ...recipeOf(t), ...(paramGroups ? { paramGroups } : {}),
       checkpointEvery: o.checkpointEvery, stopAfterSteps: o.maxSteps, quiet: o.quiet, label: spec.label,
       ...(valLoader ? { validation: { loader: valLoader } } : {}),
       meta: { run: config.format, ...spec.info(config) },
@@ -131,7 +135,7 @@ export async function trainRun<C extends RunConfig>(spec: RunSpec<C>): Promise<R
         trainAccuracy: last?.accuracy ?? NaN, valAccuracy: last?.valAccuracy ?? null, valLoss: last?.valLoss ?? null,
         chance: spec.chance(config), epochs: t.epochs, seconds: (performance.now() - t0) / 1000,
       };
-      const done = spec.finish ? await spec.finish({ config, trunk, cache, train }) : {};
+      const done = spec.finish ? await spec.finish({ config, model, trunk, cache, train }) : {};
       const summary: RunSummary = { ...base, ...(done.summary ?? {}) };
       try {
         saveFinishedRun(dir, model, done.trunk ?? trunk, spec.info(config), { ...summary, step: r.step });

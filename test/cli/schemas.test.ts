@@ -14,6 +14,7 @@ import { permutationsSchema } from '../../src/pretext/permutations_schema.js';
 import { featuresSchema } from '../../src/features/schema.js';
 import { clusterSchema, assignSchema } from '../../src/cluster/schema.js';
 import { transferSchema } from '../../src/transfer/schema.js';
+import { supervisedSchema } from '../../src/supervised/schema.js';
 
 const MAIN = new URL('../../src/cli/main.js', import.meta.url).pathname;
 
@@ -36,7 +37,7 @@ test('every command comes from a schema', () => {
   const all = leaves(buildProgram()).map((l) => [l.path, COMMAND_SCHEMAS.has(l.cmd)] as const);
   assert.deepEqual(all.filter(([, has]) => !has), [], 'commands without a schema');
   assert.deepEqual(all.map(([p]) => p).sort(), [
-    'bench pretext', 'bench step', 'cluster assign', 'cluster run', 'data info', 'data prepare', 'demo', 'features', 'pretext permutations', 'pretext train', 'transfer train',
+    'bench pretext', 'bench step', 'cluster assign', 'cluster run', 'data info', 'data prepare', 'demo', 'features', 'pretext permutations', 'pretext train', 'train supervised', 'transfer train',
   ]);
 });
 
@@ -76,6 +77,7 @@ const minimal: [string, StageSchema, Record<string, unknown>][] = [
   ['cluster', clusterSchema, { features: 'f.npy', k: 5, out: 'k' }],
   ['cluster assign', assignSchema, { clusters: 'k', features: 'f.npy', out: 'l.npy' }],
   ['transfer train', transferSchema, { clusters: 'k', data: 'c', out: 't' }],
+  ['train supervised', supervisedSchema, { data: 'c', out: 's' }],
 ];
 
 test('unknown or mistyped keys in an options object are rejected with their names, all at once', () => {
