@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { field } from '../util/options.js';
-import { evaluate, evalSchema, clusterQualityStage, clustersEvalSchema, resultsTable, formatTable, type EvalProtocol, type EvalResults } from '../eval/index.js';
+import { evaluate, evalSchema, finetune, finetuneSchema, clusterQualityStage, clustersEvalSchema, resultsTable, formatTable, type EvalProtocol, type EvalResults } from '../eval/index.js';
 import { stageCommand } from './schema_options.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -11,8 +11,9 @@ function print(r: EvalResults): void {
   for (const h of r.linear ?? []) console.log(`linear ${h.name.padEnd(12)} top-1 ${pct(h.top1)}${h.top5 !== undefined ? `, top-5 ${pct(h.top5)}` : ''}`);
   for (const k of r.knn?.results ?? []) console.log(`kNN    ${r.knn!.head.padEnd(12)} k=${k.k}: top-1 ${pct(k.top1)}${k.top5 !== null ? `, top-5 ${pct(k.top5)}` : ''}`);
   for (const l of r.lowshot?.results ?? []) {
-    const what = l.shots !== undefined ? `${l.shots} per class` : `${100 * l.fraction!}% of labels`;
-    console.log(`low-shot ${r.lowshot!.head} ${what}: top-1 ${pct(l.mean)} ± ${pct(l.std)} (${l.draws} draws)`);
+    const h = l.heads[0]!;
+    const what = l.kind === 'perClass' ? `${l.value} per class` : `${l.setting} of labels`;
+    console.log(`low-shot ${r.lowshot!.head} ${what}: top-1 ${pct(h.mean)}${Number.isNaN(h.std) ? '' : ` ± ${pct(h.std)}`} (${h.top1.length} draws, ${l.trainSize} images)`);
   }
   console.log(`time   ${Object.entries(r.seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
 }
@@ -44,6 +45,17 @@ export function evalCommand(): Command {
       }),
     );
   }
+  ev.addCommand(
+    stageCommand('finetune', 'fine-tune the whole network on labels (the trunk at a lower learning rate than a new head) and report test top-1', finetuneSchema, async (o) => {
+      const r = await finetune(o);
+      if (r.status !== 'completed') {
+        console.error(`${r.status} at step ${r.step}; continue with the same command and --resume`);
+        if (r.status === 'interrupted') process.exitCode = 130;
+        return;
+      }
+      if (!o.quiet) console.log(`fine-tuned ${o.model}: test top-1 ${pct(r.summary!.testAccuracy)} (${r.summary!.testImages} images); run ${r.dir}`);
+    }),
+  );
   ev.addCommand(
     stageCommand('clusters', 'cluster quality against true labels: NMI, ARI, purity and accuracy under the best one-to-one matching', clustersEvalSchema, (o) => {
       const r = clusterQualityStage(o);

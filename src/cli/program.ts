@@ -7,6 +7,7 @@ import { pretextCommand } from './pretext.js';
 import { clusterCommand } from './cluster.js';
 import { featuresCommand } from './features.js';
 import { transferCommand } from './transfer.js';
+import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
 
 export function buildProgram(): Command {
@@ -22,5 +23,6 @@ export function buildProgram(): Command {
   program.addCommand(featuresCommand());
   program.addCommand(transferCommand());
   program.addCommand(trainCommand());
+  program.addCommand(evalCommand());
   return program;
 }

@@ -2,6 +2,11 @@
 // protocol reading the fields it needs.
 import { z } from 'zod';
 import { field } from '../util/options.js';
+import { LINEAR_PROBE_DEFAULTS } from './linear.js';
+import { LOW_SHOT_DEFAULTS } from './lowshot.js';
+
+/** What 'eval all' runs of low-shot: 10 and 100 images per class. */
+export const ALL_SHOTS = [10, 100];
 
 export const EVAL_PROTOCOLS = ['linear', 'knn', 'lowshot', 'all'] as const;
 export type EvalProtocol = (typeof EVAL_PROTOCOLS)[number];
@@ -16,20 +21,20 @@ export const evalSchema = z.strictObject({
   testFeatures: field(z.string().optional(), { description: 'with --features: the features file of the test split', role: 'input', arg: 'test.npy' }),
   data: field(z.string(), { description: 'the labeled training cache (probes and kNN bank are fitted on it)', role: 'input', arg: 'cache' }),
   test: field(z.string(), { description: 'the labeled test cache (accuracies are measured on it)', role: 'input', arg: 'cache' }),
-  out: field(z.string().optional(), { description: 'folder for PROTOCOL.json results', defaultText: 'RUN/eval (required for random:ARCH and --features)', role: 'output', arg: 'dir' }),
-  taps: field(list(z.string()).optional(), { description: 'layers to probe', defaultText: "conv1..conv5 (ResNet: conv1, layer1..4)", arg: 'tap,...' }),
+  out: field(z.string().optional(), { description: 'folder for PROTOCOL.json results', defaultText: 'RUN/eval; required for random:ARCH and --features', role: 'output', arg: 'dir' }),
+  taps: field(list(z.string()).optional(), { description: 'layers to probe', defaultText: 'conv1..conv5; ResNet: conv1, layer1..4', arg: 'tap,...' }),
   dim: field(z.int().min(1).optional(), { description: 'each tap is average-pooled to about this many values', defaultText: '2000 for 32 px nets, 9216 for full-size', arg: 'n' }),
   gap: field(z.boolean().default(true), { description: 'also probe every tap globally average-pooled' }),
-  epochs: field(z.int().min(1).default(10), { description: 'linear probes: passes over the training features', arg: 'n' }),
-  lr: field(z.number().positive().default(0.1), { description: 'linear probes: peak learning rate (SGD, momentum 0.9, nesterov, cosine)', arg: 'x' }),
-  weightDecay: field(z.number().min(0).default(5e-4), { description: 'linear probes: weight decay', arg: 'x' }),
-  probeBatch: field(z.int().min(1).default(256), { description: 'linear probes: rows per step', arg: 'n' }),
+  epochs: field(z.int().min(1).default(LINEAR_PROBE_DEFAULTS.epochs), { description: 'linear probes: passes over the training features', arg: 'n' }),
+  lr: field(z.number().positive().default(LINEAR_PROBE_DEFAULTS.lr), { description: 'linear probes: peak learning rate (SGD, momentum 0.9, nesterov, cosine)', arg: 'x' }),
+  weightDecay: field(z.number().min(0).default(LINEAR_PROBE_DEFAULTS.weightDecay), { description: 'linear probes: weight decay', arg: 'x' }),
+  probeBatch: field(z.int().min(1).default(LINEAR_PROBE_DEFAULTS.batchSize), { description: 'linear probes: rows per step', arg: 'n' }),
   k: field(list(z.int().min(1)).default([20]), { description: 'kNN: neighbours (several: 20,200)', arg: 'k,...' }),
   temperature: field(z.number().positive().default(0.07), { description: 'kNN: vote weight exp(similarity / T)', arg: 't' }),
-  knnHead: field(z.string().optional(), { description: "kNN and low-shot: the head to use, e.g. conv5:gap or conv4", defaultText: "the last tap's global pool (kNN), the last tap (low-shot)", arg: 'head' }),
-  shots: field(z.array(z.int().min(1)).default([10, 100]), { description: 'low-shot: labeled images per class', arg: 'n,...' }),
-  fractions: field(z.array(z.number().gt(0).max(1)).default([]), { description: 'low-shot: fractions of the labels (e.g. 0.01,0.1)', arg: 'f,...' }),
-  draws: field(z.int().min(1).default(5), { description: 'low-shot: seeded draws per setting (mean and std reported)', arg: 'n' }),
+  knnHead: field(z.string().optional(), { description: "kNN and low-shot: the head to use, e.g. conv5:gap or conv4", defaultText: "kNN: the last tap's global pool; low-shot: the last tap", arg: 'head' }),
+  shots: field(z.array(z.int().min(1)).optional(), { description: 'low-shot: labeled images per class', defaultText: '1,10,100; eval all: 10,100', arg: 'n,...' }),
+  fractions: field(z.array(z.number().gt(0).max(1)).optional(), { description: 'low-shot: fractions of the labels', defaultText: '0.01,0.1; eval all: none', arg: 'f,...' }),
+  draws: field(z.int().min(1).default(LOW_SHOT_DEFAULTS.draws), { description: 'low-shot: seeded draws per setting (mean and std reported)', arg: 'n' }),
   seed: field(z.int().min(0).default(0), { description: 'seed of a random:ARCH network, probe order and low-shot draws', arg: 's' }),
   batchSize: field(z.int().min(1).default(256), { description: 'images per batch of the frozen pass', arg: 'n' }),
   threads: field(z.int().min(1).optional(), { description: "intra-op threads (default: libtorch's)", role: 'control' }),

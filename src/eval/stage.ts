@@ -14,8 +14,8 @@ import { defaultPooledDim, defaultTaps, planHeads, type TapHead } from './taps.j
 import { extractHeads, type HeadFeatures } from './extract.js';
 import { trainLinearProbes, type LinearProbeResult } from './linear.js';
 import { knnClassify, type KnnResult } from './knn.js';
-import { lowShot, type LowShotResult } from './lowshot_protocol.js';
-import { evalSchema, type EvalOptions, type EvalProtocol, type EvalStageOptions } from './schema.js';
+import { lowShotProbe, LOW_SHOT_DEFAULTS, type LowShotSetting } from './lowshot.js';
+import { ALL_SHOTS, evalSchema, type EvalOptions, type EvalProtocol, type EvalStageOptions } from './schema.js';
 
 export const EVAL_FORMAT = FORMATS.evaluation;
 export const EVAL_VERSION = 1;
@@ -31,7 +31,7 @@ export interface EvalResults {
   heads?: { name: string; tap: string; grid: number; dim: number }[];
   linear?: LinearProbeResult[];
   knn?: { head: string; results: KnnResult[] };
-  lowshot?: { head: string; results: LowShotResult[] };
+  lowshot?: { head: string; results: LowShotSetting[] };
   seconds: Record<string, number>;
 }
 
@@ -142,13 +142,16 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
       }
       seconds.knn = (performance.now() - t) / 1000;
     }
-    if (protocol === 'lowshot' || protocol === 'all') {
+    const shots = o.shots ?? (protocol === 'all' ? ALL_SHOTS : [...LOW_SHOT_DEFAULTS.perClass]);
+    const fractions = o.fractions ?? (protocol === 'all' ? [] : [...LOW_SHOT_DEFAULTS.fractions]);
+    if ((protocol === 'lowshot' || protocol === 'all') && shots.length + fractions.length > 0) {
       const t = performance.now();
       const name = o.knnHead ?? (o.features !== undefined ? 'features' : last);
       const a = byName(trainFeats, name), b = byName(testFeats, name);
+      const input = { heads: [{ name, train: { data: a.data, shape: [a.rows, a.head.dim] as const }, test: { data: b.data, shape: [b.rows, b.head.dim] as const } }], trainLabels, testLabels, numClasses: classes };
       results.lowshot = {
         head: name,
-        results: await lowShot(a, b, trainLabels, testLabels, classes, { shots: o.shots, fractions: o.fractions, draws: o.draws, seed: o.seed, lr: o.lr, weightDecay: o.weightDecay, batchSize: o.probeBatch }),
+        results: await lowShotProbe(input, { perClass: shots, fractions, draws: o.draws, seed: o.seed, lr: o.lr, weightDecay: o.weightDecay, batchSize: o.probeBatch }),
       };
       seconds.lowshot = (performance.now() - t) / 1000;
     }

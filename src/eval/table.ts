@@ -57,9 +57,10 @@ export function resultsTable(paths: readonly string[]): ResultsTable {
         cells[c] = pct(k.top1);
       }
       for (const l of r.lowshot?.results ?? []) {
-        const c = l.shots !== undefined ? `${l.shots}/class` : `${100 * l.fraction!}%`;
+        const h = l.heads[0]!;
+        const c = l.kind === 'perClass' ? `${l.value}/class` : l.setting;
         add(c);
-        cells[c] = `${pct(l.mean)} ± ${pct(l.std)}`;
+        cells[c] = Number.isNaN(h.std) ? pct(h.mean) : `${pct(h.mean)} ± ${pct(h.std)}`;
       }
     }
     return { model, folder: dir, cells };

@@ -29,7 +29,7 @@ function helpOf(cmd: Command, flag: string): string {
   const i = lines.findIndex((l) => new RegExp(`^\\s+${flag}(\\s|$)`).test(l));
   assert.ok(i >= 0, `${flag} in the help of ${cmd.name()}`);
   let text = lines[i]!;
-  for (let j = i + 1; j < lines.length && /^\s{6,}\S/.test(lines[j]!) && !/^\s+-/.test(lines[j]!); j++) text += ' ' + lines[j]!.trim();
+  for (let j = i + 1; j < lines.length && /^\s{6,}\S/.test(lines[j]!) && !/^\s{2}-/.test(lines[j]!); j++) text += ' ' + lines[j]!.trim();
   return text.replace(/\s+/g, ' ');
 }
 
@@ -37,7 +37,9 @@ test('every command comes from a schema', () => {
   const all = leaves(buildProgram()).map((l) => [l.path, COMMAND_SCHEMAS.has(l.cmd)] as const);
   assert.deepEqual(all.filter(([, has]) => !has), [], 'commands without a schema');
   assert.deepEqual(all.map(([p]) => p).sort(), [
-    'bench pretext', 'bench step', 'cluster assign', 'cluster run', 'data info', 'data prepare', 'demo', 'features', 'pretext permutations', 'pretext train', 'train supervised', 'transfer train',
+    'bench pretext', 'bench step', 'cluster assign', 'cluster run', 'data info', 'data prepare', 'demo',
+    'eval all', 'eval clusters', 'eval finetune', 'eval knn', 'eval linear', 'eval lowshot', 'eval table',
+    'features', 'pretext permutations', 'pretext train', 'train supervised', 'transfer train',
   ]);
 });
 
