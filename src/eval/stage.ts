@@ -84,8 +84,8 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
   const train = openCache(o.data);
   const test = openCache(o.test);
   try {
-    const classes = checkSplits(train, test);
     const trainLabels = labelsOf(train, '--data'), testLabels = labelsOf(test, '--test');
+    const classes = checkSplits(train, test);
     const inputs: Record<string, InputRef> = { data: { path: train.dir, key: train.manifest.key }, test: { path: test.dir, key: test.manifest.key } };
     let trainFeats: HeadFeatures[], testFeats: HeadFeatures[], heads: TapHead[], arch: string | null = null;
     if (o.model !== undefined) {
