@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { Tensor } from '../engine/index.js';
 import { openCache, type ImageCache } from '../data/cache/index.js';
-import { Compose, Normalize, RandomCrop, RandomHorizontalFlip, standardizePerImage, type BatchTransform } from '../data/augment/index.js';
+import { Normalize, classificationTransforms, standardizePerImage, type BatchTransform } from '../data/augment/index.js';
 import { Loader } from '../data/loader/index.js';
 import { buildZooNet, getArch, type ZooNet } from '../models/index.js';
 import { configOf, field, parseOptions } from '../util/options.js';
@@ -136,16 +136,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
         checkTest(test, c);
         return c;
       },
-      data: (config) => {
-        const t = config.train;
-        const normalize = prepare(config);
-        const augment = [
-          ...(t.cropPadding > 0 ? [new RandomCrop(null, { padding: t.cropPadding })] : []),
-          ...(t.flip ? [new RandomHorizontalFlip()] : []),
-          normalize,
-        ];
-        return { transform: new Compose(augment), valTransform: normalize, labels };
-      },
+      data: (config) => ({ ...classificationTransforms(config.train, prepare(config)), labels }),
       build: (config) => {
         const model = buildZooNet(config.arch, config.classes.count, config.data.shape[0]);
         if (config.source.run !== null) {

@@ -9,6 +9,7 @@ import { openCache, type ImageCache } from '../data/cache/index.js';
 import { readNpy } from '../io/npy.js';
 import { FORMATS, inputRef, makeManifest, writeManifestFile, type InputRef, type Manifest } from '../artifacts/manifest.js';
 import { configOf, parseOptions } from '../util/options.js';
+import { progress } from '../util/progress.js';
 import { openEvalModel } from './model.js';
 import { defaultPooledDim, defaultTaps, planHeads, type TapHead } from './taps.js';
 import { extractHeads, type HeadFeatures } from './extract.js';
@@ -123,10 +124,12 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
     const last = heads.at(-1)!.tap;
     if (protocol === 'linear' || protocol === 'all') {
       const t = performance.now();
+      const bar = progress(`linear probes (${trainFeats.length} heads)`, o.epochs * trainFeats.length, { unit: 'head-epoch', quiet: o.quiet });
       results.linear = await trainLinearProbes(
         { heads: trainFeats.map((f, i) => ({ name: f.head.name, train: { data: f.data, shape: [f.rows, f.head.dim] }, test: { data: testFeats[i]!.data, shape: [testFeats[i]!.rows, f.head.dim] } })), trainLabels, testLabels, numClasses: classes },
-        { epochs: o.epochs, batchSize: o.probeBatch, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed },
+        { epochs: o.epochs, batchSize: o.probeBatch, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, onProgress: (p) => bar.tick(1, { head: p.head, loss: p.loss }) },
       );
+      bar.stop();
       seconds.linear = (performance.now() - t) / 1000;
     }
     if (protocol === 'knn' || protocol === 'all') {
@@ -149,10 +152,16 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
       const name = o.knnHead ?? (o.features !== undefined ? 'features' : last);
       const a = byName(trainFeats, name), b = byName(testFeats, name);
       const input = { heads: [{ name, train: { data: a.data, shape: [a.rows, a.head.dim] as const }, test: { data: b.data, shape: [b.rows, b.head.dim] as const } }], trainLabels, testLabels, numClasses: classes };
+      const total = (shots.length + fractions.length) * o.draws;
+      const bar = progress('low-shot probes', total, { unit: 'probe', quiet: o.quiet });
       results.lowshot = {
         head: name,
-        results: await lowShotProbe(input, { perClass: shots, fractions, draws: o.draws, seed: o.seed, lr: o.lr, weightDecay: o.weightDecay, batchSize: o.probeBatch }),
+        results: await lowShotProbe(input, {
+          perClass: shots, fractions, draws: o.draws, seed: o.seed, lr: o.lr, weightDecay: o.weightDecay, batchSize: o.probeBatch,
+          onProgress: (p) => bar.tick(1, { setting: p.setting }),
+        }),
       };
+      bar.stop();
       seconds.lowshot = (performance.now() - t) / 1000;
     }
     seconds.total = (performance.now() - t0) / 1000;

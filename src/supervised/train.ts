@@ -4,7 +4,7 @@
 // Trainer. The run folder has a pretext run's layout, and its trunk loads as a feature source the
 // same way (loadSourceModel).
 import type { ImageCache } from '../data/cache/index.js';
-import { Compose, Normalize, RandomCrop, RandomHorizontalFlip } from '../data/augment/index.js';
+import { Normalize, classificationTransforms } from '../data/augment/index.js';
 import { buildZooNet, getArch } from '../models/index.js';
 import { configOf, parseOptions } from '../util/options.js';
 import { FORMATS, readRunConfig } from '../artifacts/index.js';
@@ -58,16 +58,7 @@ export async function trainSupervised(options: SupervisedTrainOptions): Promise<
       checkResumed(dir, c, cache, options.arch);
       return c;
     },
-    data: (config) => {
-      const t = config.train;
-      const normalize = new Normalize(config.data.mean, config.data.std);
-      const augment = [
-        ...(t.cropPadding > 0 ? [new RandomCrop(null, { padding: t.cropPadding })] : []),
-        ...(t.flip ? [new RandomHorizontalFlip()] : []),
-        normalize,
-      ];
-      return { transform: new Compose(augment), valTransform: normalize, labels };
-    },
+    data: (config) => ({ ...classificationTransforms(config.train, new Normalize(config.data.mean, config.data.std)), labels }),
     build: (config) => {
       const model = buildZooNet(config.arch, config.classes.count, config.data.shape[0]);
       return { model, task: classify, trunk: model.trunk };

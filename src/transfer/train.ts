@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readNpy } from '../io/index.js';
 import type { ImageCache } from '../data/cache/index.js';
-import { Compose, Normalize, RandomCrop, RandomHorizontalFlip } from '../data/augment/index.js';
+import { Normalize, classificationTransforms } from '../data/augment/index.js';
 import { buildZooNet, getArch } from '../models/index.js';
 import { configOf, parseOptions } from '../util/options.js';
 import { FORMATS, inputRef, readRunConfig } from '../artifacts/index.js';
@@ -79,16 +79,7 @@ export async function trainTransfer(options: TransferTrainOptions): Promise<Tran
       checkResumed(dir, c, cache, options.arch);
       return c;
     },
-    data: (config) => {
-      const t = config.train;
-      const normalize = new Normalize(config.data.mean, config.data.std);
-      const augment = [
-        ...(t.cropPadding > 0 ? [new RandomCrop(null, { padding: t.cropPadding })] : []),
-        ...(t.flip ? [new RandomHorizontalFlip()] : []),
-        normalize,
-      ];
-      return { transform: new Compose(augment), valTransform: normalize, labels, balanced: t.balanced };
-    },
+    data: (config) => ({ ...classificationTransforms(config.train, new Normalize(config.data.mean, config.data.std)), labels, balanced: config.train.balanced }),
     build: (config) => {
       const model = buildZooNet(config.arch, config.clusters.k, config.data.shape[0]);
       return { model, task: classify, trunk: model.trunk };

@@ -34,7 +34,8 @@ function untimed(v: unknown): unknown {
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => !TIMING.has(k)).map(([k, x]) => [k, untimed(x)]));
   return v;
 }
-const jsonFile = (p: string) => untimed(JSON.parse(readFileSync(p, 'utf8')));
+/** A JSON file without its timings. */
+export const jsonFile = (p: string) => untimed(JSON.parse(readFileSync(p, 'utf8')));
 const jsonLines = (p: string) => readFileSync(p, 'utf8').trim().split('\n').map((l) => untimed(JSON.parse(l)));
 
 export const RUN_FILES = ['config.json', 'metrics.jsonl', 'model.safetensors', 'trunk.safetensors', 'summary.json', 'manifest.json'];

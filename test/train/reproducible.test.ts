@@ -17,6 +17,7 @@ import { trainTransfer } from '../../src/transfer/index.js';
 import { idxFile } from '../helpers/idx.js';
 import { rng } from '../helpers/random.js';
 import { tempFolders } from '../helpers/tmp.js';
+import { RUN_FILES, assertSameFiles, jsonFile } from '../helpers/runs.js';
 
 const tmp = tempFolders('reproducible');
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -50,28 +51,6 @@ before(async () => {
   await prepareCache(idxDir, { out: cache, size: SIDE, quiet: true });
 });
 
-const TIMING = new Set(['time', 'created', 'completed', 'seconds', 'imagesPerSecond', 'imagesPerSec']);
-/** A JSON value without its timestamps and timings (at any depth). */
-function untimed(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(untimed);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => !TIMING.has(k)).map(([k, x]) => [k, untimed(x)]));
-  return v;
-}
-const jsonFile = (p: string) => untimed(JSON.parse(readFileSync(p, 'utf8')));
-const jsonLines = (p: string) => readFileSync(p, 'utf8').trim().split('\n').map((l) => untimed(JSON.parse(l)));
-
-/** Every named file of folder a has exactly the bytes of b's (JSON files: apart from timings). */
-function assertSameFiles(a: string, b: string, files: string[]): void {
-  for (const f of files) {
-    const pa = join(a, f), pb = join(b, f);
-    assert.ok(existsSync(pa) && existsSync(pb), `${f} exists in both`);
-    if (f.endsWith('.jsonl')) assert.deepEqual(jsonLines(pb), jsonLines(pa), f);
-    else if (f.endsWith('.json')) assert.deepEqual(jsonFile(pb), jsonFile(pa), f);
-    else assert.ok(readFileSync(pa).equals(readFileSync(pb)), `${f}: the bytes differ`);
-  }
-}
-
-const RUN_FILES = ['config.json', 'metrics.jsonl', 'model.safetensors', 'trunk.safetensors', 'summary.json', 'manifest.json'];
 const small = { epochs: 2, batchSize: 16, valFraction: 0.1, quiet: true, optimizer: 'sgd' as const, lr: 0.02, schedule: 'cosine' as const, warmup: 2 };
 
 test('pretext rotation twice with the same seed: the same weights, metrics and files (deterministic mode changes nothing on the CPU)', async () => {

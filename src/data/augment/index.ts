@@ -4,3 +4,4 @@ export { RandomCrop, RandomResizedCrop, type Box, type RandomCropOptions, type R
 export { RandomHorizontalFlip } from './flip.js';
 export { ColorJitter, RandomGrayscale, grayscale, LUMA_WEIGHTS, type ColorJitterOptions } from './color.js';
 export { Normalize, standardizePerImage, MIN_SAMPLE_STD } from './normalize.js';
+export { classificationTransforms } from './standard.js';
