@@ -210,7 +210,7 @@ export function probeLr(base: number, step: number, total: number, warm: number)
  * Linear's own initialisation draws from libtorch's generator; its state is put back, so the
  * probes leave the global random stream as it was.
  */
-function probeHead(d: number, classes: number): Sequential {
+export function probeHead(d: number, classes: number): Sequential {
   const rng = getRngState();
   try {
     const model = new Sequential(new BatchNorm1d(d, { affine: false }), new Linear(d, classes));
@@ -326,7 +326,7 @@ export async function trainLinearProbes(input: LinearProbeInput, options: Linear
 }
 
 /** Top-1 (and top-5) accuracy of a head on feature rows, in eval mode, EVAL_ROWS rows at a time. */
-function score(model: Sequential, x: Tensor, labels: Int32Array, top5: boolean): { top1: number; top5?: number } {
+export function score(model: Sequential, x: Tensor, labels: Int32Array, top5: boolean): { top1: number; top5?: number } {
   model.eval();
   const m = labels.length;
   let c1 = 0, c5 = 0;

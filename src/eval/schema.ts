@@ -25,6 +25,9 @@ export const evalSchema = z.strictObject({
   taps: field(list(z.string()).optional(), { description: 'layers to probe', defaultText: 'conv1..conv5; ResNet: conv1, layer1..4', arg: 'tap,...' }),
   dim: field(z.int().min(1).optional(), { description: 'each tap is average-pooled to about this many values', defaultText: '2000 for 32 px nets, 9216 for full-size', arg: 'n' }),
   gap: field(z.boolean().default(true), { description: 'also probe every tap globally average-pooled' }),
+  augment: field(z.boolean().default(false), {
+    description: 'linear probes: run the frozen trunk on augmented training images (crop, flip) every epoch instead of on features extracted once (slower)',
+  }),
   epochs: field(z.int().min(1).default(LINEAR_PROBE_DEFAULTS.epochs), { description: 'linear probes: passes over the training features', arg: 'n' }),
   lr: field(z.number().positive().default(LINEAR_PROBE_DEFAULTS.lr), { description: 'linear probes: peak learning rate (SGD, momentum 0.9, nesterov, cosine)', arg: 'x' }),
   weightDecay: field(z.number().min(0).default(LINEAR_PROBE_DEFAULTS.weightDecay), { description: 'linear probes: weight decay', arg: 'x' }),

@@ -10,7 +10,8 @@ import { readNpy } from '../io/npy.js';
 import { FORMATS, inputRef, makeManifest, writeManifestFile, type InputRef, type Manifest } from '../artifacts/manifest.js';
 import { configOf, parseOptions } from '../util/options.js';
 import { progress } from '../util/progress.js';
-import { openEvalModel } from './model.js';
+import { openEvalModel, type EvalModel } from './model.js';
+import { trainAugmentedProbes } from './augmented.js';
 import { defaultPooledDim, defaultTaps, planHeads, type TapHead } from './taps.js';
 import { extractHeads, type HeadFeatures } from './extract.js';
 import { trainLinearProbes, type LinearProbeResult } from './linear.js';
@@ -75,6 +76,7 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
   const o: EvalStageOptions = parseOptions(evalSchema, options);
   if ((o.model === undefined) === (o.features === undefined)) throw new Error('give --model RUN|random:ARCH, or --features with --test-features');
   if (o.features !== undefined && o.testFeatures === undefined) throw new Error('--features needs --test-features (the test split\'s features)');
+  if (o.augment && o.model === undefined) throw new Error('--augment needs --model (features files cannot be augmented)');
   const isRun = o.model !== undefined && !o.model.startsWith('random:');
   if (o.out === undefined && !isRun) throw new Error('--out is required for random:ARCH and --features (a run folder keeps its results in RUN/eval)');
   const out = resolve(o.out ?? join(o.model!, EVAL_DIR));
@@ -82,6 +84,7 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
   const started = new Date().toISOString();
   const seconds: Record<string, number> = {};
   const t0 = performance.now();
+  let evalModel: EvalModel | undefined;
   const train = openCache(o.data);
   const test = openCache(o.test);
   try {
@@ -90,19 +93,17 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
     const inputs: Record<string, InputRef> = { data: { path: train.dir, key: train.manifest.key }, test: { path: test.dir, key: test.manifest.key } };
     let trainFeats: HeadFeatures[], testFeats: HeadFeatures[], heads: TapHead[], arch: string | null = null;
     if (o.model !== undefined) {
-      const model = openEvalModel(o.model, train, o.seed);
-      try {
-        arch = model.arch;
-        inputs.model = model.input;
-        const taps = o.taps ?? defaultTaps(model.arch);
-        // Linear probes read every tap; kNN and low-shot alone only their head's.
-        const probed = protocol === 'linear' || protocol === 'all' ? taps : [o.knnHead?.replace(/:gap$/, '') ?? taps.at(-1)!];
-        heads = planHeads(model.trunk, model.arch, train.shape, probed, o.dim ?? defaultPooledDim(model.arch), o.gap || protocol !== 'linear');
-        trainFeats = await extractHeads(model, heads, train, { batchSize: o.batchSize, quiet: o.quiet, label: 'features (train)' });
-        testFeats = await extractHeads(model, heads, test, { batchSize: o.batchSize, quiet: o.quiet, label: 'features (test)' });
-      } finally {
-        model.dispose();
-      }
+      evalModel = openEvalModel(o.model, train, o.seed);
+      arch = evalModel.arch;
+      inputs.model = evalModel.input;
+      const taps = o.taps ?? defaultTaps(evalModel.arch);
+      // Linear probes read every tap; kNN and low-shot alone only their head's.
+      const probed = protocol === 'linear' || protocol === 'all' ? taps : [o.knnHead?.replace(/:gap$/, '') ?? taps.at(-1)!];
+      heads = planHeads(evalModel.trunk, evalModel.arch, train.shape, probed, o.dim ?? defaultPooledDim(evalModel.arch), o.gap || protocol !== 'linear');
+      // With --augment and only probes to train, the training split is never extracted as is.
+      const trainOnce = !(o.augment && protocol === 'linear');
+      trainFeats = trainOnce ? await extractHeads(evalModel, heads, train, { batchSize: o.batchSize, quiet: o.quiet, label: 'features (train)' }) : [];
+      testFeats = await extractHeads(evalModel, heads, test, { batchSize: o.batchSize, quiet: o.quiet, label: 'features (test)' });
     } else {
       inputs.features = inputRef(o.features!);
       inputs.testFeatures = inputRef(o.testFeatures!);
@@ -122,7 +123,13 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
       heads: heads.map((h) => ({ name: h.name, tap: h.tap, grid: h.grid, dim: h.dim })), seconds,
     };
     const last = heads.at(-1)!.tap;
-    if (protocol === 'linear' || protocol === 'all') {
+    if ((protocol === 'linear' || protocol === 'all') && o.augment) {
+      const t = performance.now();
+      results.linear = await trainAugmentedProbes(evalModel!, train, trainLabels, testFeats, testLabels, classes, {
+        epochs: o.epochs, batchSize: o.probeBatch, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, quiet: o.quiet,
+      });
+      seconds.linear = (performance.now() - t) / 1000;
+    } else if (protocol === 'linear' || protocol === 'all') {
       const t = performance.now();
       const bar = progress(`linear probes (${trainFeats.length} heads)`, o.epochs * trainFeats.length, { unit: 'head-epoch', quiet: o.quiet });
       results.linear = await trainLinearProbes(
@@ -180,6 +187,7 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
     if (results.lowshot) write('lowshot', { lowshot: results.lowshot });
     return { out, results, manifests };
   } finally {
+    evalModel?.dispose();
     train.close();
     test.close();
   }

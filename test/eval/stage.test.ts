@@ -75,6 +75,14 @@ test('a briefly supervised alexnet_s beats a random one; results, manifests and 
   assert.match(formatTable(table, 'markdown').split('\n')[1]!, /^\| --- \| ---: \|/);
 });
 
+test('--augment: probes trained on augmented images through the frozen trunk', async () => {
+  const r = await evaluate('linear', { model: supervised, data: train, test: testSplit, out: tmp('aug'), taps: ['conv5'], gap: true, epochs: 3, augment: true, quiet: true });
+  assert.deepEqual(r.results.linear!.map((h) => h.name), ['conv5', 'conv5:gap']);
+  for (const h of r.results.linear!) assert.ok(h.top1 > 0.6, `${h.name}: ${h.top1}`);
+  assert.equal(r.results.linear![0]!.steps, 3 * Math.floor(512 / 256));
+  await assert.rejects(evaluate('linear', { features: 'x.npy', testFeatures: 'y.npy', data: train, test: testSplit, out: tmp('aug'), augment: true, quiet: true }), /--augment needs --model|x\.npy/);
+});
+
 test('features files are evaluated on the same footing', async () => {
   const f = (data: string, out: string) => selfsup(['features', '--source', 'pixels', '--pool', '8x8', '--data', data, '--out', out, '--quiet']);
   const a = join(tmp('f'), 'train.npy'), b = join(tmp('f'), 'test.npy');

@@ -1,0 +1,94 @@
+// Linear probes trained on augmented images (`--augment`, as VISSL does at ImageNet scale): every
+// epoch the frozen trunk runs on newly augmented training batches (random crop with 2 px
+// padding, horizontal flip), each head reads its tap from that pass, and all heads step on the
+// same batch. The test split is read once, without augmentation. Same heads, schedule and
+// optimiser as the probes on features extracted once (linear.ts).
+import { F, noGrad, tensor, tidy, type Tensor } from '../engine/index.js';
+import { SGD } from '../optim/index.js';
+import type { ImageCache } from '../data/cache/index.js';
+import { Compose, RandomCrop, RandomHorizontalFlip } from '../data/augment/index.js';
+import { Loader } from '../data/loader/index.js';
+import { progress } from '../util/progress.js';
+import { LINEAR_PROBE_DEFAULTS, probeHead, probeLr, score, type LinearProbeResult } from './linear.js';
+import type { EvalModel } from './model.js';
+import type { HeadFeatures } from './extract.js';
+
+export interface AugmentedProbeOptions {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  seed: number;
+  quiet?: boolean;
+}
+
+export async function trainAugmentedProbes(
+  model: EvalModel, train: ImageCache, trainLabels: Int32Array, test: readonly HeadFeatures[], testLabels: Int32Array, numClasses: number, o: AugmentedProbeOptions,
+): Promise<LinearProbeResult[]> {
+  const heads = test.map((t) => t.head);
+  const taps = [...new Set(heads.map((h) => h.tap))];
+  const transform = new Compose([new RandomCrop(null, { padding: 2 }), new RandomHorizontalFlip()]);
+  const loader = new Loader(train, { batchSize: o.batchSize, seed: o.seed, shuffle: true, dropLast: true, transform, labels: trainLabels });
+  const probes = heads.map((h) => {
+    const m = probeHead(h.dim, numClasses);
+    return { m, opt: new SGD(m.parameters(), { lr: o.lr, momentum: 0.9, nesterov: true, weightDecay: o.weightDecay }), loss: 0, correct: 0 };
+  });
+  const total = o.epochs * loader.batchesPerEpoch;
+  const warm = Math.round(LINEAR_PROBE_DEFAULTS.warmup * total);
+  const bar = progress('linear probes on augmented images', total, { unit: 'step', quiet: o.quiet });
+  model.trunk.eval().toMemoryFormat('channelsLast');
+  let step = 0, seen = 0;
+  try {
+    for await (const batch of loader.batches({ epoch: 0, batch: 0 }, o.epochs)) {
+      const lr = probeLr(o.lr, step, total, warm);
+      try {
+        tidy(() => {
+          const maps = noGrad(() => model.trunk.features(model.preprocess(batch.images).contiguous('channelsLast'), taps));
+          const y = batch.labels!;
+          heads.forEach((h, i) => {
+            const p = probes[i]!;
+            tidy(() => {
+              const x: Tensor = noGrad(() => F.adaptiveAvgPool2d(maps.get(h.tap)!, [h.grid, h.grid]).contiguous().flatten(1));
+              for (const g of p.opt.paramGroups) g.lr = lr;
+              const logits = p.m.forward(x);
+              const loss = F.crossEntropy(logits, y);
+              p.opt.zeroGrad();
+              loss.backward();
+              p.opt.step();
+              if (batch.epoch === o.epochs - 1) {
+                p.loss += loss.item() * y.shape[0]!;
+                p.correct += noGrad(() => logits.argmax(1).eq(y).sum().item());
+              }
+            });
+          });
+        });
+      } finally {
+        if (batch.epoch === o.epochs - 1) seen += batch.images.shape[0]!;
+        batch.images.dispose();
+        batch.labels?.dispose();
+      }
+      step++;
+      bar.tick(1);
+    }
+    bar.stop();
+    return probes.map((p, i) => {
+      const t = test[i]!;
+      const x = tensor(t.data, { shape: [t.rows, t.head.dim] }).keep();
+      try {
+        const s = score(p.m, x, testLabels, numClasses > 10);
+        const r: LinearProbeResult = { name: t.head.name, top1: s.top1, trainLoss: p.loss / seen, trainAccuracy: p.correct / seen, trainSize: train.count, epochs: o.epochs, steps: total };
+        if (s.top5 !== undefined) r.top5 = s.top5;
+        return r;
+      } finally {
+        x.dispose();
+      }
+    });
+  } finally {
+    bar.stop();
+    for (const p of probes) {
+      p.opt.dispose();
+      p.m.dispose();
+    }
+    await loader.close();
+  }
+}
