@@ -5,21 +5,32 @@ import { F, noGrad, tidy, trimNativeHeap, type Tensor } from '../engine/index.js
 import type { ImageCache } from '../data/cache/index.js';
 import { Loader } from '../data/loader/index.js';
 import { progress } from '../util/progress.js';
+import { NpyWriter } from '../io/npy.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { EvalModel } from './model.js';
 import type { TapHead } from './taps.js';
 
-/** A head's features: rows of `dim` float32 values, one per image in cache order. */
+/**
+ * A head's features: rows of `dim` float32 values, one per image in cache order, in memory
+ * (`data`) or in an N x dim .npy file (`path`, when they do not fit; `data` is then empty).
+ */
 export interface HeadFeatures {
   head: TapHead;
   rows: number;
   data: Float32Array;
+  path?: string;
 }
 
-/** Features held in memory above this are refused (say so, rather than swap). */
+/** Default of the memory the features of one split may take before they go to disk. */
 export const MAX_FEATURE_BYTES = 8 * 2 ** 30;
 
 export interface ExtractHeadsOptions {
   batchSize?: number;
+  /** In-memory limit (default MAX_FEATURE_BYTES); above it the heads are written to `dir`. */
+  maxBytes?: number;
+  /** Folder for the .npy files of heads that do not fit in memory. */
+  dir?: string;
   quiet?: boolean;
   /** Progress bar label. */
   label?: string;
@@ -29,10 +40,13 @@ export interface ExtractHeadsOptions {
 export async function extractHeads(model: EvalModel, heads: readonly TapHead[], cache: ImageCache, o: ExtractHeadsOptions = {}): Promise<HeadFeatures[]> {
   const n = cache.count;
   const bytes = heads.reduce((s, h) => s + 4 * n * h.dim, 0);
-  if (bytes > MAX_FEATURE_BYTES) {
-    throw new Error(`${cache.dir}: the features of ${heads.length} heads for ${n} images take ${(bytes / 2 ** 30).toFixed(1)} GiB, more than ${MAX_FEATURE_BYTES / 2 ** 30} GiB; evaluate fewer --taps or a lower --dim`);
-  }
-  const out = heads.map((head) => ({ head, rows: n, data: new Float32Array(n * head.dim) }));
+  const toDisk = bytes > (o.maxBytes ?? MAX_FEATURE_BYTES);
+  if (toDisk && o.dir === undefined) throw new Error(`${cache.dir}: the features of ${heads.length} heads for ${n} images take ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the memory limit, and no folder was given to stream them to`);
+  if (toDisk) mkdirSync(o.dir!, { recursive: true });
+  const out: HeadFeatures[] = heads.map((head) => (toDisk
+    ? { head, rows: n, data: new Float32Array(0), path: join(o.dir!, `${head.name.replace(':', '_')}.npy`) }
+    : { head, rows: n, data: new Float32Array(n * head.dim) }));
+  const writers = toDisk ? out.map((h) => new NpyWriter(h.path!, { dtype: 'float32', shape: [n, h.head.dim] })) : null;
   const taps = [...new Set(heads.map((h) => h.tap))];
   model.trunk.eval().toMemoryFormat('channelsLast');
   const loader = new Loader(cache, { batchSize: o.batchSize ?? 256, shuffle: false, dtype: 'float32' });
@@ -48,7 +62,8 @@ export async function extractHeads(model: EvalModel, heads: readonly TapHead[], 
             for (const h of out) {
               const m = maps.get(h.head.tap)!;
               const pooled: Tensor = F.adaptiveAvgPool2d(m, [h.head.grid, h.head.grid]).contiguous().flatten(1);
-              h.data.set(pooled.data() as Float32Array, row * h.head.dim);
+              if (writers) writers[out.indexOf(h)]!.append(pooled.data() as Float32Array);
+              else h.data.set(pooled.data() as Float32Array, row * h.head.dim);
             }
           }),
         );
@@ -60,6 +75,10 @@ export async function extractHeads(model: EvalModel, heads: readonly TapHead[], 
       if (++batches % 8 === 0) trimNativeHeap();
       bar.tick(b);
     }
+    for (const w of writers ?? []) w.close();
+  } catch (e) {
+    for (const w of writers ?? []) w.abort();
+    throw e;
   } finally {
     bar.stop();
     await loader.close();

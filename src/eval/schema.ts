@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { field } from '../util/options.js';
 import { LINEAR_PROBE_DEFAULTS } from './linear.js';
+import { MAX_FEATURE_BYTES } from './extract.js';
 import { LOW_SHOT_DEFAULTS } from './lowshot.js';
 
 /** What 'eval all' runs of low-shot: 10 and 100 images per class. */
@@ -38,6 +39,9 @@ export const evalSchema = z.strictObject({
   shots: field(z.array(z.int().min(1)).optional(), { description: 'low-shot: labeled images per class', defaultText: '1,10,100; eval all: 10,100', arg: 'n,...' }),
   fractions: field(z.array(z.number().gt(0).max(1)).optional(), { description: 'low-shot: fractions of the labels', defaultText: '0.01,0.1; eval all: none', arg: 'f,...' }),
   draws: field(z.int().min(1).default(LOW_SHOT_DEFAULTS.draws), { description: 'low-shot: seeded draws per setting (mean and std reported)', arg: 'n' }),
+  memoryLimit: field(z.number().positive().default(MAX_FEATURE_BYTES / 2 ** 30), {
+    description: 'GiB of features one split may hold in memory; above it they stream from .npy files under OUT (removed at the end) and the probes shuffle by blocks', arg: 'GiB',
+  }),
   seed: field(z.int().min(0).default(0), { description: 'seed of a random:ARCH network, probe order and low-shot draws', arg: 's' }),
   batchSize: field(z.int().min(1).default(256), { description: 'images per batch of the frozen pass', arg: 'n' }),
   threads: field(z.int().min(1).optional(), { description: "intra-op threads (default: libtorch's)", role: 'control' }),

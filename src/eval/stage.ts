@@ -2,7 +2,7 @@
 // and test split by linear probes on every tap, a weighted kNN and low-shot probes. One frozen
 // pass over each split feeds every protocol. Results go to OUT/PROTOCOL.json, each with its
 // artifact manifest (format selfsup.eval, keyed by the config and the inputs' keys).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setNumThreads, tensor, type Tensor } from '../engine/index.js';
 import { openCache, type ImageCache } from '../data/cache/index.js';
@@ -12,6 +12,7 @@ import { configOf, parseOptions } from '../util/options.js';
 import { progress } from '../util/progress.js';
 import { openEvalModel, type EvalModel } from './model.js';
 import { trainAugmentedProbes } from './augmented.js';
+import { trainLinearProbesStreamed } from './linear_streamed.js';
 import { defaultPooledDim, defaultTaps, planHeads, type TapHead } from './taps.js';
 import { extractHeads, type HeadFeatures } from './extract.js';
 import { trainLinearProbes, type LinearProbeResult } from './linear.js';
@@ -60,6 +61,14 @@ function checkSplits(train: ImageCache, test: ImageCache): number {
   return a;
 }
 
+/** A head's rows in memory: read from its file when it went to disk (if it fits the limit). */
+function inMemory(f: HeadFeatures, limitGiB: number): HeadFeatures {
+  if (f.path === undefined) return f;
+  const bytes = 4 * f.rows * f.head.dim;
+  if (bytes > limitGiB * 2 ** 30) throw new Error(`head '${f.head.name}': ${(bytes / 2 ** 30).toFixed(1)} GiB of features, more than --memory-limit ${limitGiB}; kNN and low-shot need their head in memory (choose a smaller --knn-head)`);
+  return { ...f, data: readNpy(f.path).data as Float32Array, path: undefined };
+}
+
 const asTensor = (f: HeadFeatures): Tensor => tensor(f.data, { shape: [f.rows, f.head.dim] });
 
 /** A features file of `rows` rows as a head. */
@@ -85,6 +94,8 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
   const seconds: Record<string, number> = {};
   const t0 = performance.now();
   let evalModel: EvalModel | undefined;
+  // Where features that do not fit in memory go while the evaluation runs.
+  const spill = join(out, `.features-${process.pid}`);
   const train = openCache(o.data);
   const test = openCache(o.test);
   try {
@@ -102,8 +113,11 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
       heads = planHeads(evalModel.trunk, evalModel.arch, train.shape, probed, o.dim ?? defaultPooledDim(evalModel.arch), o.gap || protocol !== 'linear');
       // With --augment and only probes to train, the training split is never extracted as is.
       const trainOnce = !(o.augment && protocol === 'linear');
-      trainFeats = trainOnce ? await extractHeads(evalModel, heads, train, { batchSize: o.batchSize, quiet: o.quiet, label: 'features (train)' }) : [];
-      testFeats = await extractHeads(evalModel, heads, test, { batchSize: o.batchSize, quiet: o.quiet, label: 'features (test)' });
+      const maxBytes = o.memoryLimit * 2 ** 30;
+      trainFeats = trainOnce ? await extractHeads(evalModel, heads, train, { batchSize: o.batchSize, quiet: o.quiet, label: 'features (train)', maxBytes, dir: join(spill, 'train') }) : [];
+      // Streamed probes read both splits from disk.
+      const testMax = trainFeats.some((f) => f.path !== undefined) ? 0 : maxBytes;
+      testFeats = await extractHeads(evalModel, heads, test, { batchSize: o.batchSize, quiet: o.quiet, label: 'features (test)', maxBytes: testMax, dir: join(spill, 'test') });
     } else {
       inputs.features = inputRef(o.features!);
       inputs.testFeatures = inputRef(o.testFeatures!);
@@ -116,7 +130,7 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
     const byName = (list: HeadFeatures[], name: string) => {
       const f = list.find((h) => h.head.name === name);
       if (!f) throw new Error(`--knn-head: no head '${name}'; this evaluation has ${list.map((h) => h.head.name).join(', ')}`);
-      return f;
+      return inMemory(f, o.memoryLimit);
     };
     const results: EvalResults = {
       model: o.model ?? o.features!, arch, classes, trainImages: train.count, testImages: test.count,
@@ -125,9 +139,18 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
     const last = heads.at(-1)!.tap;
     if ((protocol === 'linear' || protocol === 'all') && o.augment) {
       const t = performance.now();
-      results.linear = await trainAugmentedProbes(evalModel!, train, trainLabels, testFeats, testLabels, classes, {
+      results.linear = await trainAugmentedProbes(evalModel!, train, trainLabels, testFeats.map((f) => inMemory(f, o.memoryLimit)), testLabels, classes, {
         epochs: o.epochs, batchSize: o.probeBatch, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, quiet: o.quiet,
       });
+      seconds.linear = (performance.now() - t) / 1000;
+    } else if ((protocol === 'linear' || protocol === 'all') && trainFeats.some((f) => f.path !== undefined)) {
+      const t = performance.now();
+      const bar = progress(`linear probes (${trainFeats.length} heads, streamed)`, o.epochs * trainFeats.length, { unit: 'head-epoch', quiet: o.quiet });
+      results.linear = await trainLinearProbesStreamed(
+        trainFeats.map((f, i) => ({ name: f.head.name, dim: f.head.dim, train: f.path!, test: testFeats[i]!.path! })), trainLabels, testLabels, classes,
+        { epochs: o.epochs, batchSize: o.probeBatch, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, onProgress: (p) => bar.tick(1, { head: p.head, loss: p.loss }) },
+      );
+      bar.stop();
       seconds.linear = (performance.now() - t) / 1000;
     } else if (protocol === 'linear' || protocol === 'all') {
       const t = performance.now();
@@ -187,6 +210,7 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
     if (results.lowshot) write('lowshot', { lowshot: results.lowshot });
     return { out, results, manifests };
   } finally {
+    rmSync(spill, { recursive: true, force: true });
     evalModel?.dispose();
     train.close();
     test.close();

@@ -3,7 +3,7 @@
 // command line; bad input.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate, resultsTable, formatTable, type EvalResults } from '../../src/eval/index.js';
 import { trainSupervised } from '../../src/supervised/index.js';
@@ -73,6 +73,21 @@ test('a briefly supervised alexnet_s beats a random one; results, manifests and 
   assert.equal(table.rows[1]!.model, 'random:alexnet_s');
   assert.equal(table.rows[0]!.cells.conv5, (100 * top1(sup.results, 'conv5')).toFixed(1));
   assert.match(formatTable(table, 'markdown').split('\n')[1]!, /^\| --- \| ---: \|/);
+});
+
+test('features over --memory-limit stream from disk: kNN and low-shot unchanged, probes close, nothing left behind', async () => {
+  const opts = { model: supervised, data: train, test: testSplit, ...common, taps: ['conv5'], knnHead: 'conv5:gap' };
+  const mem = await evaluate('all', { ...opts, out: tmp('mem') });
+  const diskOut = tmp('disk');
+  // 1 MiB: a split's 4.8 MB of features go to disk; the 131 kB of the kNN and low-shot head come back in memory.
+  const disk = await evaluate('all', { ...opts, out: diskOut, memoryLimit: 2 ** -10 });
+  assert.deepEqual(disk.results.knn, mem.results.knn, 'the same features, the same votes');
+  assert.deepEqual(disk.results.lowshot, mem.results.lowshot);
+  for (const [i, h] of disk.results.linear!.entries()) {
+    assert.equal(h.name, mem.results.linear![i]!.name);
+    assert.ok(Math.abs(h.top1 - mem.results.linear![i]!.top1) < 0.05, `${h.name}: streamed ${h.top1} vs in memory ${mem.results.linear![i]!.top1}`);
+  }
+  assert.deepEqual(readdirSync(diskOut).sort(), ['knn.json', 'linear.json', 'lowshot.json'], 'the streamed features are removed');
 });
 
 test('--augment: probes trained on augmented images through the frozen trunk', async () => {
