@@ -5,8 +5,8 @@
 //   summary.json             what was run and what came out (ClusterSummary)
 //   manifest.json            the artifact manifest (src/artifacts/manifest.ts), written last
 // written atomically (a temporary folder renamed into place).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { type Tensor, tensor } from '../engine/index.js';
 import { replaceDirAtomicSync, writeFileAtomic } from '../io/atomic.js';
 import { readNpy, writeNpy } from '../io/npy.js';
@@ -110,4 +110,27 @@ export function loadClusters(dir: string): LoadedClusters {
     throw new Error(`${dir}: the preprocessor gives ${preprocessor.config.outputDim} dimensions but the centroids have ${c.shape[1]}`);
   }
   return { dir, centroids: tensor(c.data as Float32Array, { shape: c.shape }), preprocessor, summary, key: manifest?.key ?? null };
+}
+
+/** Pseudo-labels as int32, from a clustering folder or a labels file, with where they came from. */
+export function readPseudoLabels(path: string): { labels: Int32Array; file: string; k: number } {
+  const p = resolve(path);
+  if (!existsSync(p)) throw new Error(`${path}: no such clustering folder or labels file`);
+  const file = statSync(p).isDirectory() ? join(p, ASSIGNMENTS_FILE) : p;
+  if (!existsSync(file)) throw new Error(`${path}: not a clustering folder (no ${ASSIGNMENTS_FILE}); run 'selfsup cluster' first`);
+  const a = readNpy(file);
+  if (a.shape.length !== 1 || (a.dtype !== 'int64' && a.dtype !== 'int32')) {
+    throw new Error(`${file}: expected a 1-D int64 array of cluster indices, got ${a.dtype} [${a.shape.join(', ')}]`);
+  }
+  const labels = new Int32Array(a.shape[0]!);
+  for (let i = 0; i < labels.length; i++) {
+    const v = Number(a.data[i]!);
+    if (!(Number.isInteger(v) && v >= 0)) throw new Error(`${file}: entry ${i} is ${v}, not a cluster index`);
+    labels[i] = v;
+  }
+  let k = labels.reduce((m, v) => Math.max(m, v + 1), 0);
+  // A clustering folder knows K even when some cluster ended up with no image.
+  const summary = statSync(p).isDirectory() ? join(p, SUMMARY_FILE) : null;
+  if (summary && existsSync(summary)) k = Math.max(k, (JSON.parse(readFileSync(summary, 'utf8')) as { k?: number }).k ?? 0);
+  return { labels, file, k };
 }

@@ -10,6 +10,7 @@ export { loadFeatures, readFeatureRows, featuresHeader } from './features.js';
 export {
   writeClusters,
   loadClusters,
+  readPseudoLabels,
   CENTROIDS_FILE,
   ASSIGNMENTS_FILE,
   PREPROCESS_FILE,

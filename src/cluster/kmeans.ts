@@ -117,13 +117,18 @@ function checkOptions(x: Tensor, o: KMeansOptions): void {
 }
 
 /** k-means on the rows of x (float32 [N, D]). The result's centroids and labels are yours to dispose. */
+/** Most iterations (mini-batch: epochs) of a run when none are asked for: 300 as scikit-learn; 100 epochs. */
+export function defaultMaxIter(miniBatch: number | undefined): number {
+  return miniBatch ? 100 : 300;
+}
+
 export function kmeans(x: Tensor, opts: KMeansOptions): KMeansResult {
   checkOptions(x, opts);
   const [n, dim] = x.shape as [number, number];
   const nInit = opts.nInit ?? 1;
   const seed = opts.seed ?? 0;
   const chunkRows = opts.chunkRows ?? defaultChunkRows(opts.k);
-  const maxIter = opts.maxIter ?? (opts.miniBatch ? 100 : 300);
+  const maxIter = opts.maxIter ?? defaultMaxIter(opts.miniBatch);
   const tolScaled = scaledTolerance(x, opts.tol ?? 1e-4, chunkRows);
   const xSq = keep(empty([n])); // ||x||^2 per row, by chunks (x.square() would copy all of x)
   forEachChunk(n, chunkRows, (s, b) => tidy(() => void xSq.narrow(0, s, b).copy_(x.narrow(0, s, b).square().sum(1))));

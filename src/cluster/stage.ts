@@ -8,7 +8,7 @@ import { readNpy } from '../io/npy.js';
 import { progress, type Progress } from '../util/progress.js';
 import { configOf, parseOptions } from '../util/options.js';
 import { FORMATS, inputRef, makeManifest, writeManifestFile, type Manifest } from '../artifacts/manifest.js';
-import { kmeans, type KMeansProgress } from './kmeans.js';
+import { defaultMaxIter, kmeans, type KMeansProgress } from './kmeans.js';
 import { Preprocessor } from './preprocess.js';
 import { loadFeatures, featuresHeader } from './features.js';
 import { writeClusters, loadClusters, CLUSTERS_FORMAT, CLUSTERS_VERSION, type ClusterSummary } from './clusters.js';
@@ -120,7 +120,7 @@ export async function clusterStage(options: ClusterStageOptions): Promise<Cluste
         seed: o.seed,
         init: o.init,
         nInit: o.nInit,
-        maxIter: o.iters ?? (o.miniBatch ? 100 : 300),
+        maxIter: o.iters ?? defaultMaxIter(o.miniBatch),
         tol: o.tol,
         miniBatch: o.miniBatch ?? null,
         chunkRows,

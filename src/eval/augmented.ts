@@ -3,13 +3,12 @@
 // padding, horizontal flip), each head reads its tap from that pass, and all heads step on the
 // same batch. The test split is read once, without augmentation. Same heads, schedule and
 // optimiser as the probes on features extracted once (linear.ts).
-import { F, noGrad, tensor, tidy, type Tensor } from '../engine/index.js';
-import { SGD } from '../optim/index.js';
+import { F, noGrad, tensor, tidy } from '../engine/index.js';
 import type { ImageCache } from '../data/cache/index.js';
 import { Compose, RandomCrop, RandomHorizontalFlip } from '../data/augment/index.js';
 import { Loader } from '../data/loader/index.js';
 import { progress } from '../util/progress.js';
-import { LINEAR_PROBE_DEFAULTS, probeHead, probeLr, score, type LinearProbeResult } from './linear.js';
+import { LINEAR_PROBE_DEFAULTS, newProbe, probeLr, score, stepProbe, type LinearProbeResult } from './linear.js';
 import type { EvalModel } from './model.js';
 import type { HeadFeatures } from './extract.js';
 
@@ -29,41 +28,32 @@ export async function trainAugmentedProbes(
   const taps = [...new Set(heads.map((h) => h.tap))];
   const transform = new Compose([new RandomCrop(null, { padding: 2 }), new RandomHorizontalFlip()]);
   const loader = new Loader(train, { batchSize: o.batchSize, seed: o.seed, shuffle: true, dropLast: true, transform, labels: trainLabels });
-  const probes = heads.map((h) => {
-    const m = probeHead(h.dim, numClasses);
-    return { m, opt: new SGD(m.parameters(), { lr: o.lr, momentum: 0.9, nesterov: true, weightDecay: o.weightDecay }), loss: 0, correct: 0 };
-  });
+  const probes = heads.map((h) => newProbe(h.dim, numClasses, o.lr, o.weightDecay));
   const total = o.epochs * loader.batchesPerEpoch;
   const warm = Math.round(LINEAR_PROBE_DEFAULTS.warmup * total);
   const bar = progress('linear probes on augmented images', total, { unit: 'step', quiet: o.quiet });
   model.trunk.eval().toMemoryFormat('channelsLast');
-  let step = 0, seen = 0;
+  let step = 0, seen = 0, epoch = -1;
   try {
     for await (const batch of loader.batches({ epoch: 0, batch: 0 }, o.epochs)) {
       const lr = probeLr(o.lr, step, total, warm);
+      if (batch.epoch !== epoch) {
+        // The figures reported are the last epoch's.
+        epoch = batch.epoch;
+        seen = 0;
+        for (const p of probes) p.loss = p.correct = 0;
+      }
       try {
         tidy(() => {
           const maps = noGrad(() => model.trunk.features(model.preprocess(batch.images).contiguous('channelsLast'), taps));
           const y = batch.labels!;
           heads.forEach((h, i) => {
-            const p = probes[i]!;
-            tidy(() => {
-              const x: Tensor = noGrad(() => F.adaptiveAvgPool2d(maps.get(h.tap)!, [h.grid, h.grid]).contiguous().flatten(1));
-              for (const g of p.opt.paramGroups) g.lr = lr;
-              const logits = p.m.forward(x);
-              const loss = F.crossEntropy(logits, y);
-              p.opt.zeroGrad();
-              loss.backward();
-              p.opt.step();
-              if (batch.epoch === o.epochs - 1) {
-                p.loss += loss.item() * y.shape[0]!;
-                p.correct += noGrad(() => logits.argmax(1).eq(y).sum().item());
-              }
-            });
+            const x = noGrad(() => F.adaptiveAvgPool2d(maps.get(h.tap)!, [h.grid, h.grid]).contiguous().flatten(1));
+            stepProbe(probes[i]!, x, y, lr);
           });
         });
       } finally {
-        if (batch.epoch === o.epochs - 1) seen += batch.images.shape[0]!;
+        seen += batch.images.shape[0]!;
         batch.images.dispose();
         batch.labels?.dispose();
       }
@@ -75,7 +65,7 @@ export async function trainAugmentedProbes(
       const t = test[i]!;
       const x = tensor(t.data, { shape: [t.rows, t.head.dim] }).keep();
       try {
-        const s = score(p.m, x, testLabels, numClasses > 10);
+        const s = score(p.model, x, testLabels, numClasses > 10);
         const r: LinearProbeResult = { name: t.head.name, top1: s.top1, trainLoss: p.loss / seen, trainAccuracy: p.correct / seen, trainSize: train.count, epochs: o.epochs, steps: total };
         if (s.top5 !== undefined) r.top5 = s.top5;
         return r;
@@ -87,7 +77,7 @@ export async function trainAugmentedProbes(
     bar.stop();
     for (const p of probes) {
       p.opt.dispose();
-      p.m.dispose();
+      p.model.dispose();
     }
     await loader.close();
   }

@@ -222,13 +222,37 @@ export function probeHead(d: number, classes: number): Sequential {
   }
 }
 
-interface Trained {
+/** A head being trained: its network and optimiser, and the loss and hits summed over the epoch so far. */
+export interface Probe {
   model: Sequential;
   opt: SGD;
-  x: Tensor;
-  test: Tensor;
   loss: number;
   correct: number;
+}
+
+/** A fresh probe on D-dim rows: probeHead, SGD with momentum 0.9, nesterov, weight decay. */
+export function newProbe(d: number, classes: number, lr: number, weightDecay: number): Probe {
+  const model = probeHead(d, classes);
+  return { model, opt: new SGD(model.parameters(), { lr, momentum: 0.9, nesterov: true, weightDecay }), loss: 0, correct: 0 };
+}
+
+/** One SGD step of `p` at rate `lr` on rows x [B, D] of classes y (int64 [B]), counted in its sums. */
+export function stepProbe(p: Probe, x: Tensor, y: Tensor, lr: number): void {
+  tidy(() => {
+    for (const g of p.opt.paramGroups) g.lr = lr;
+    const logits = p.model.forward(x);
+    const loss = F.crossEntropy(logits, y);
+    p.opt.zeroGrad();
+    loss.backward();
+    p.opt.step();
+    p.loss += loss.item() * y.shape[0]!;
+    p.correct += noGrad(() => logits.argmax(1).eq(y).sum().item());
+  });
+}
+
+interface Trained extends Probe {
+  x: Tensor;
+  test: Tensor;
 }
 
 /**
@@ -271,9 +295,7 @@ export async function trainLinearProbes(input: LinearProbeInput, options: Linear
       const test = asTensor(h.test);
       if (test.owned) owned.push(test.t);
       checkFinite(test.t, `${where}: test features`);
-      const model = probeHead(dims[i]!, numClasses);
-      const opt = new SGD(model.parameters(), { lr: o.lr, momentum: 0.9, nesterov: true, weightDecay: o.weightDecay });
-      trained.push({ model, opt, x, test: test.t, loss: 0, correct: 0 });
+      trained.push({ ...newProbe(dims[i]!, numClasses, o.lr, o.weightDecay), x, test: test.t });
     }
     const y = tidy(() => tensor(labels).long()).keep();
     owned.push(y);
@@ -287,19 +309,7 @@ export async function trainLinearProbes(input: LinearProbeInput, options: Linear
         tidy(() => {
           const idx = tensor(order.subarray(bounds[b]!, bounds[b + 1]!)).long();
           const yb = y.indexSelect(0, idx);
-          const count = idx.shape[0]!;
-          for (const t of trained) {
-            tidy(() => {
-              for (const g of t.opt.paramGroups) g.lr = lr;
-              const logits = t.model.forward(t.x.indexSelect(0, idx));
-              const loss = F.crossEntropy(logits, yb);
-              t.opt.zeroGrad();
-              loss.backward();
-              t.opt.step();
-              t.loss += loss.item() * count;
-              t.correct += noGrad(() => logits.argmax(1).eq(yb).sum().item());
-            });
-          }
+          for (const t of trained) stepProbe(t, t.x.indexSelect(0, idx), yb, lr);
         });
         step++;
       }
@@ -327,14 +337,19 @@ export async function trainLinearProbes(input: LinearProbeInput, options: Linear
 
 /** Top-1 (and top-5) accuracy of a head on feature rows, in eval mode, EVAL_ROWS rows at a time. */
 export function score(model: Sequential, x: Tensor, labels: Int32Array, top5: boolean): { top1: number; top5?: number } {
+  return scoreRows(model, (s, b) => x.narrow(0, s, b), labels, top5, EVAL_ROWS);
+}
+
+/** The same, reading the rows [s, s + b) with `rows` (a tensor view, a file), `chunk` rows at a time. */
+export function scoreRows(model: Sequential, rows: (s: number, b: number) => Tensor, labels: Int32Array, top5: boolean, chunk: number): { top1: number; top5?: number } {
   model.eval();
   const m = labels.length;
   let c1 = 0, c5 = 0;
   noGrad(() => {
-    for (let s = 0; s < m; s += EVAL_ROWS) {
-      const b = Math.min(EVAL_ROWS, m - s);
+    for (let s = 0; s < m; s += chunk) {
+      const b = Math.min(chunk, m - s);
       tidy(() => {
-        const logits = model.forward(x.narrow(0, s, b));
+        const logits = model.forward(rows(s, b));
         const y = tensor(labels.subarray(s, s + b)).long();
         c1 += logits.argmax(1).eq(y).sum().item();
         if (top5) c5 += logits.topk(5, 1).indices.eq(y.unsqueeze(1)).sum().item();

@@ -3,11 +3,10 @@
 // and the rows of each block in a seeded random order (the usual approximation of a full
 // shuffle when data streams from disk); every head sees the same batches. Heads, schedule and
 // optimiser are those of linear.ts; the test rows are scored a block at a time too.
-import { F, noGrad, tensor, tidy } from '../engine/index.js';
-import { SGD } from '../optim/index.js';
+import { tensor, tidy } from '../engine/index.js';
 import { Rng, deriveSeed } from '../data/rng.js';
 import { readFeatureRows } from '../cluster/features.js';
-import { LINEAR_PROBE_DEFAULTS, batchBounds, probeHead, probeLr, type LinearProbeProgress, type LinearProbeResult } from './linear.js';
+import { LINEAR_PROBE_DEFAULTS, batchBounds, newProbe, probeLr, scoreRows, stepProbe, type LinearProbeProgress, type LinearProbeResult } from './linear.js';
 
 export interface StreamedHead {
   name: string;
@@ -49,10 +48,7 @@ export async function trainLinearProbesStreamed(
   const perBlock = Array.from({ length: nBlocks }, (_, i) => batchBounds(bounds[i + 1]! - bounds[i]!, o.batchSize));
   const total = o.epochs * perBlock.reduce((s, b) => s + b.length - 1, 0);
   const warm = Math.round(LINEAR_PROBE_DEFAULTS.warmup * total);
-  const probes = heads.map((h) => {
-    const m = probeHead(h.dim, numClasses);
-    return { m, opt: new SGD(m.parameters(), { lr: o.lr, momentum: 0.9, nesterov: true, weightDecay: o.weightDecay }), loss: 0, correct: 0 };
-  });
+  const probes = heads.map((h) => newProbe(h.dim, numClasses, o.lr, o.weightDecay));
   try {
     let step = 0;
     for (let epoch = 0; epoch < o.epochs; epoch++) {
@@ -71,18 +67,7 @@ export async function trainLinearProbesStreamed(
             tidy(() => {
               const idx = tensor(order.subarray(within[j]!, within[j + 1]!)).long();
               const yb = y.indexSelect(0, idx);
-              probes.forEach((p, i) => {
-                tidy(() => {
-                  for (const g of p.opt.paramGroups) g.lr = lr;
-                  const logits = p.m.forward(xs[i]!.indexSelect(0, idx));
-                  const loss = F.crossEntropy(logits, yb);
-                  p.opt.zeroGrad();
-                  loss.backward();
-                  p.opt.step();
-                  p.loss += loss.item() * idx.shape[0]!;
-                  p.correct += noGrad(() => logits.argmax(1).eq(yb).sum().item());
-                });
-              });
+              probes.forEach((p, i) => stepProbe(p, xs[i]!.indexSelect(0, idx), yb, lr));
             });
           }
         });
@@ -95,28 +80,16 @@ export async function trainLinearProbesStreamed(
     }
     return probes.map((p, i) => {
       const h = heads[i]!;
-      p.m.eval();
-      let top1 = 0, top5 = 0;
-      const m = testLabels.length, step = Math.max(1, Math.floor((o.blockBytes ?? 256 * 2 ** 20) / (4 * h.dim)));
-      for (let s = 0; s < m; s += step) {
-        const b = Math.min(step, m - s);
-        noGrad(() =>
-          tidy(() => {
-            const logits = p.m.forward(readFeatureRows(h.test, s, b));
-            const y = tensor(testLabels.subarray(s, s + b)).long();
-            top1 += logits.argmax(1).eq(y).sum().item();
-            if (numClasses > 10) top5 += logits.topk(5, 1).indices.eq(y.unsqueeze(1)).sum().item();
-          }),
-        );
-      }
-      const r: LinearProbeResult = { name: h.name, top1: top1 / m, trainLoss: p.loss / n, trainAccuracy: p.correct / n, trainSize: n, epochs: o.epochs, steps: total };
-      if (numClasses > 10) r.top5 = top5 / m;
+      const chunk = Math.max(1, Math.floor((o.blockBytes ?? 256 * 2 ** 20) / (4 * h.dim)));
+      const sc = scoreRows(p.model, (s, b) => readFeatureRows(h.test, s, b), testLabels, numClasses > 10, chunk);
+      const r: LinearProbeResult = { name: h.name, top1: sc.top1, trainLoss: p.loss / n, trainAccuracy: p.correct / n, trainSize: n, epochs: o.epochs, steps: total };
+      if (sc.top5 !== undefined) r.top5 = sc.top5;
       return r;
     });
   } finally {
     for (const p of probes) {
       p.opt.dispose();
-      p.m.dispose();
+      p.model.dispose();
     }
   }
 }

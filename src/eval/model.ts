@@ -2,10 +2,10 @@
 // supervised) or a freshly initialised zoo trunk ('random:ARCH', seeded), with its input
 // preparation. Every split is prepared with the statistics the network was trained with; for
 // 'random:ARCH', those of the training cache of the evaluation, never the evaluated split's own.
-import { getRngState, manualSeed, setRngState, type Tensor } from '../engine/index.js';
+import type { Tensor } from '../engine/index.js';
 import { Normalize } from '../data/augment/normalize.js';
 import type { ImageCache } from '../data/cache/index.js';
-import { buildTrunk, getArch, type Trunk } from '../models/index.js';
+import { buildSeededTrunk, getArch, type Trunk } from '../models/index.js';
 import { loadSourceModel } from '../artifacts/source_model.js';
 import { inputRef, type InputRef } from '../artifacts/manifest.js';
 
@@ -28,16 +28,7 @@ export function openEvalModel(spec: string, train: ImageCache, seed: number): Ev
     const arch = spec.slice('random:'.length);
     const info = getArch(arch);
     if (info.taps.length === 0) throw new Error(`--model ${spec}: arch '${arch}' has no named layers; use one of the zoo's trunk nets`);
-    const saved = getRngState();
-    let trunk: Trunk;
-    try {
-      manualSeed(seed);
-      trunk = buildTrunk(arch, train.shape[0]);
-    } finally {
-      setRngState(saved);
-      saved.dispose();
-    }
-    trunk.eval();
+    const trunk = buildSeededTrunk(arch, train.shape[0], seed).eval();
     const normalize = new Normalize(train.manifest.mean, train.manifest.std);
     return {
       spec, arch, trunk, inChannels: train.shape[0], preprocess: (x) => normalize.apply(x),

@@ -127,10 +127,13 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
       heads = [trainFeats[0]!.head];
     }
     seconds.extract = (performance.now() - t0) / 1000;
+    // A head kNN or low-shot reads, in memory (read back once if it went to disk).
+    const loaded = new Map<HeadFeatures, HeadFeatures>();
     const byName = (list: HeadFeatures[], name: string) => {
       const f = list.find((h) => h.head.name === name);
       if (!f) throw new Error(`--knn-head: no head '${name}'; this evaluation has ${list.map((h) => h.head.name).join(', ')}`);
-      return inMemory(f, o.memoryLimit);
+      if (!loaded.has(f)) loaded.set(f, inMemory(f, o.memoryLimit));
+      return loaded.get(f)!;
     };
     const results: EvalResults = {
       model: o.model ?? o.features!, arch, classes, trainImages: train.count, testImages: test.count,

@@ -2,9 +2,8 @@
 // baseline that any learned representation must beat. Weights come from the architecture's own
 // initialisation, seeded (the global random stream is restored afterwards); input is normalised
 // with the data's per-channel mean and std.
-import { getRngState, manualSeed, setRngState } from '../engine/index.js';
 import { Normalize } from '../data/augment/normalize.js';
-import { buildTrunk, getArch } from '../models/index.js';
+import { buildSeededTrunk, getArch } from '../models/index.js';
 import { networkSource, splitLayer } from './network.js';
 import { type FeatureSource, type SourceOptions, parsePool } from './source.js';
 
@@ -22,14 +21,6 @@ export function randomSource(spec: string, arg: string, o: SourceOptions): Featu
   const pool = parsePool(o.pool);
   const seed = o.seed ?? 0;
 
-  const saved = getRngState();
-  let trunk;
-  try {
-    manualSeed(seed);
-    trunk = buildTrunk(arch, inChannels!);
-  } finally {
-    setRngState(saved);
-    saved.dispose();
-  }
+  const trunk = buildSeededTrunk(arch, inChannels!, seed);
   return networkSource({ name: spec, trunk, tap, inChannels: inChannels!, preprocess: (x) => normalize.apply(x), pool, dispose: () => trunk.dispose() });
 }

@@ -6,14 +6,13 @@ import { inputRef, type InputRef } from '../artifacts/manifest.js';
 import { configOf, parseOptions } from '../util/options.js';
 import { extractFeatures, type FeaturesInfo } from './extract.js';
 import { parseSource } from './registry.js';
+import { splitLayer } from './network.js';
 import { featuresSchema, type FeaturesStageOptions } from './schema.js';
 
 /** The run folder a 'model:RUN[@LAYER]' source reads, as an input of the stage. */
 function modelInput(spec: string): Record<string, InputRef> {
   if (!spec.startsWith('model:')) return {};
-  const arg = spec.slice('model:'.length);
-  const at = arg.lastIndexOf('@');
-  return { model: inputRef(at > 0 ? arg.slice(0, at) : arg) };
+  return { model: inputRef(splitLayer(spec.slice('model:'.length))[0]) };
 }
 
 /** The pixel statistics of another cache of the same image shape. */

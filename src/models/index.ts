@@ -1,5 +1,6 @@
 // The model zoo: architectures by name.
 import type { Module } from '../nn/index.js';
+import { getRngState, manualSeed, setRngState } from '../engine/index.js';
 import { convnetS } from './convnet_s.js';
 import { alexnetS, alexnet } from './alexnet.js';
 import { vggS, vgg16 } from './vgg.js';
@@ -79,6 +80,18 @@ export function buildTrunkParts(name: string, inChannels: number): { trunk: Trun
 /** A fresh trunk of a zoo arch. */
 export function buildTrunk(name: string, inChannels: number): Trunk {
   return buildTrunkParts(name, inChannels).trunk;
+}
+
+/** A fresh trunk initialised from `seed`; libtorch's global random stream is left as it was. */
+export function buildSeededTrunk(name: string, inChannels: number, seed: number): Trunk {
+  const saved = getRngState();
+  try {
+    manualSeed(seed);
+    return buildTrunk(name, inChannels);
+  } finally {
+    setRngState(saved);
+    saved.dispose();
+  }
 }
 
 export { convnetS, alexnetS, alexnet, vggS, vgg16, resnet18, BasicBlock, ZooNet, Trunk, NumberedTrunk, type HeadSpec };

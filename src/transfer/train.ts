@@ -4,9 +4,6 @@
 // (DeepCluster), through the shared Trainer. The run folder has the layout of a pretext run
 // (config.json, metrics.jsonl, checkpoint, model.safetensors, trunk.safetensors, summary.json),
 // so its trunk loads as a feature source the same way (loadSourceModel).
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { readNpy } from '../io/index.js';
 import type { ImageCache } from '../data/cache/index.js';
 import { Normalize, classificationTransforms } from '../data/augment/index.js';
 import { buildZooNet, getArch } from '../models/index.js';
@@ -16,7 +13,9 @@ import {
   classify, checkResumed, runDataConfig, runTrainConfig, trainRun, type RunConfig, type RunResult, type RunSummary, type RunTrainConfig,
 } from '../train/index.js';
 import { transferSchema, type TransferStageOptions, type TransferTrainOptions } from './schema.js';
-import { ASSIGNMENTS_FILE, SUMMARY_FILE as CLUSTER_SUMMARY } from '../cluster/index.js';
+import { readPseudoLabels } from '../cluster/index.js';
+
+export { readPseudoLabels };
 
 export const TRANSFER_FORMAT = FORMATS.transferRun;
 export type { TransferTrainOptions };
@@ -31,29 +30,6 @@ export interface TransferConfig extends RunConfig {
 }
 
 export type TransferResult = RunResult & { summary?: RunSummary & { k: number } };
-
-/** Pseudo-labels as int32, from a clustering folder or a labels file, with where they came from. */
-export function readPseudoLabels(path: string): { labels: Int32Array; file: string; k: number } {
-  const p = resolve(path);
-  if (!existsSync(p)) throw new Error(`${path}: no such clustering folder or labels file`);
-  const file = statSync(p).isDirectory() ? join(p, ASSIGNMENTS_FILE) : p;
-  if (!existsSync(file)) throw new Error(`${path}: not a clustering folder (no ${ASSIGNMENTS_FILE}; run 'selfsup cluster' first)`);
-  const a = readNpy(file);
-  if (a.shape.length !== 1 || (a.dtype !== 'int64' && a.dtype !== 'int32')) {
-    throw new Error(`${file}: expected a 1-D int64 array of cluster indices, got ${a.dtype} [${a.shape.join(', ')}]`);
-  }
-  const labels = new Int32Array(a.shape[0]!);
-  for (let i = 0; i < labels.length; i++) {
-    const v = Number(a.data[i]!);
-    if (!(Number.isInteger(v) && v >= 0)) throw new Error(`${file}: entry ${i} is ${v}, not a cluster index`);
-    labels[i] = v;
-  }
-  let k = labels.reduce((m, v) => Math.max(m, v + 1), 0);
-  // A clustering folder knows K even when some cluster ended up with no image.
-  const summary = statSync(p).isDirectory() ? join(p, CLUSTER_SUMMARY) : null;
-  if (summary && existsSync(summary)) k = Math.max(k, (JSON.parse(readFileSync(summary, 'utf8')) as { k?: number }).k ?? 0);
-  return { labels, file, k };
-}
 
 /** Trains (or resumes) a cluster-classification run; writes the model files and manifest when it completes. */
 export async function trainTransfer(options: TransferTrainOptions): Promise<TransferResult> {
