@@ -3,3 +3,4 @@
 export * from './manifest.js';
 export * from './run_folder.js';
 export { loadSourceModel, type SourceModel, type TrunkRunConfig } from './source_model.js';
+export * from './experiment.js';
