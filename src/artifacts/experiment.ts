@@ -7,7 +7,7 @@
 //   DIR/run.lock            while a runner works in DIR
 //   DIR/stages/KIND-KEY/    one artifact per stage; KEY is the stage's content key (a hash of its
 //                           resolved config and its inputs' keys), so equal stages are shared
-//   DIR/stages/KIND-KEY.log what the stage printed
+//   DIR/stages/KIND-KEY.json the runner's record of a finished stage (time, figures)
 //
 // Stage kinds and what their folder holds:
 //   data        an image cache (src/data/cache)
@@ -101,15 +101,13 @@ export interface ExperimentResults {
   stages: StageRecord[];
   /** In the config's order. */
   methods: Record<string, MethodResults>;
-  /** Fixed query images of the retrievals, as rows of the query cache (the test split, else train). */
-  queries?: { cache: string; rows: number[] };
 }
 
 /** retrievals.json: the nearest training images of fixed query images under one method's features. */
 export interface RetrievalsFile {
   /** The head compared (cosine similarity), e.g. 'conv5:gap'. */
   head: string;
-  /** Stage id of the cache the neighbours are rows of (bank) and of the queries. */
+  /** The folders of the cache the neighbours are rows of (bank) and of the query images' cache. */
   bank: string;
   queryCache: string;
   queries: { row: number; label?: number; neighbours: number[]; similarities: number[]; labels?: number[] }[];

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { field } from '../util/options.js';
 import { evaluate, evalSchema, finetune, finetuneSchema, clusterQualityStage, clustersEvalSchema, resultsTable, formatTable, type EvalProtocol, type EvalResults } from '../eval/index.js';
+import { retrievalsSchema, retrievalsStage } from '../eval/retrievals.js';
 import { stageCommand } from './schema_options.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -45,6 +46,13 @@ export function evalCommand(): Command {
       }),
     );
   }
+  ev.addCommand(
+    stageCommand('retrievals', 'nearest neighbours (cosine) of a few fixed query images among the training images, by one globally pooled tap', retrievalsSchema, async (o) => {
+      const r = await retrievalsStage(o);
+      for (const q of r.queries) console.log(`query ${q.row}${q.label !== undefined ? ` (class ${q.label})` : ''}: ${q.neighbours.map((n, i) => `${n}${q.labels ? `/${q.labels[i]}` : ''}`).join(' ')}`);
+      console.log(`written ${r.out}/retrievals.json (head ${r.head})`);
+    }),
+  );
   ev.addCommand(
     stageCommand('finetune', 'fine-tune the whole network on labels (the trunk at a lower learning rate than a new head) and report test top-1', finetuneSchema, async (o) => {
       const r = await finetune(o);

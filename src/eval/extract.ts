@@ -2,7 +2,7 @@
 // every tap asked for is taken from that pass, pooled and appended to its head's matrix. Runs
 // in eval mode, under noGrad, channels-last (as feature extraction does).
 import { F, noGrad, tidy, trimNativeHeap, type Tensor } from '../engine/index.js';
-import type { ImageCache } from '../data/cache/index.js';
+import type { ImageSource } from '../data/loader/index.js';
 import { Loader } from '../data/loader/index.js';
 import { progress } from '../util/progress.js';
 import { NpyWriter } from '../io/npy.js';
@@ -37,7 +37,7 @@ export interface ExtractHeadsOptions {
 }
 
 /** Every head's features for every image of `cache`. */
-export async function extractHeads(model: EvalModel, heads: readonly TapHead[], cache: ImageCache, o: ExtractHeadsOptions = {}): Promise<HeadFeatures[]> {
+export async function extractHeads(model: EvalModel, heads: readonly TapHead[], cache: ImageSource & { dir?: string }, o: ExtractHeadsOptions = {}): Promise<HeadFeatures[]> {
   const n = cache.count;
   const bytes = heads.reduce((s, h) => s + 4 * n * h.dim, 0);
   const toDisk = bytes > (o.maxBytes ?? MAX_FEATURE_BYTES);

@@ -41,31 +41,37 @@ export function resultsTable(paths: readonly string[]): ResultsTable {
       const m = readManifest(join(dir, f.replace(/\.json$/, '')), 'selfsup.evaluation', 1);
       const r = m.results as EvalResults;
       model = r.model;
-      for (const h of r.linear ?? []) {
-        if (h.name.endsWith(':gap')) continue;
-        add(h.name);
-        cells[h.name] = pct(h.top1);
-      }
-      const gap = r.linear?.filter((h) => h.name.endsWith(':gap')).at(-1);
-      if (gap) {
-        add('GAP');
-        cells.GAP = pct(gap.top1);
-      }
-      for (const k of r.knn?.results ?? []) {
-        const c = `kNN ${k.k}`;
+      for (const [c, v] of Object.entries(resultCells(r))) {
         add(c);
-        cells[c] = pct(k.top1);
-      }
-      for (const l of r.lowshot?.results ?? []) {
-        const h = l.heads[0]!;
-        const c = l.kind === 'perClass' ? `${l.value}/class` : l.setting;
-        add(c);
-        cells[c] = Number.isNaN(h.std) ? pct(h.mean) : `${pct(h.mean)} ± ${pct(h.std)}`;
+        cells[c] = v;
       }
     }
     return { model, folder: dir, cells };
   });
   return { columns, rows };
+}
+
+/** The table cells of one evaluation, by column: conv taps, GAP, kNN K, N/class or a fraction. */
+export function resultCells(r: Pick<EvalResults, 'linear' | 'knn' | 'lowshot'>): Record<string, string> {
+  const cells: Record<string, string> = {};
+  for (const h of r.linear ?? []) {
+    if (h.name.endsWith(':gap')) continue;
+    cells[h.name] = pct(h.top1);
+  }
+  const gap = r.linear?.filter((h) => h.name.endsWith(':gap')).at(-1);
+  if (gap) {
+    cells.GAP = pct(gap.top1);
+  }
+  for (const k of r.knn?.results ?? []) {
+    const c = `kNN ${k.k}`;
+    cells[c] = pct(k.top1);
+  }
+  for (const l of r.lowshot?.results ?? []) {
+    const h = l.heads[0]!;
+    const c = l.kind === 'perClass' ? `${l.value}/class` : l.setting;
+    cells[c] = Number.isNaN(h.std) ? pct(h.mean) : `${pct(h.mean)} ± ${pct(h.std)}`;
+  }
+  return cells;
 }
 
 export function formatTable(t: ResultsTable, style: 'text' | 'markdown'): string {
