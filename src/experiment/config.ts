@@ -149,14 +149,23 @@ export function checkExperiment(raw: Record<string, unknown>, file: string, base
     } catch (e) {
       for (const l of (e as Error).message.split('\n')) {
         const m = /^\u0000(\[.*?\]): (.*)$/.exec(l);
-        if (m) at(JSON.parse(m[1]!) as string[], m[2]!);
+        if (m) {
+          const path = JSON.parse(m[1]!) as string[];
+          const key = String(path.at(-1));
+          const near = m[2] === 'unrecognized option' ? Object.keys(schema.shape).find((x) => editDistance(x, key) <= 2) : undefined;
+          at(path, near ? `${m[2]} (did you mean ${near}?)` : m[2]!);
+        }
         else at(origin(''), l);
       }
       return null;
     }
   };
   const known = (obj: Record<string, unknown>, keys: string[], path: (string | number)[], what: string) => {
-    for (const k of Object.keys(obj)) if (!keys.includes(k)) at([...path, k], `unrecognized ${what} (expected one of ${keys.join(', ')})`);
+    for (const k of Object.keys(obj)) {
+      if (keys.includes(k)) continue;
+      const near = keys.find((x) => editDistance(x, k) <= 2);
+      at([...path, k], `unrecognized ${what}${near ? ` (did you mean ${near}?)` : ''} (expected one of ${keys.join(', ')})`);
+    }
   };
 
   known(raw, ['name', 'description', 'data', 'defaults', 'methods'], [], 'key');
@@ -201,7 +210,13 @@ export function checkExperiment(raw: Record<string, unknown>, file: string, base
       for (const [k, v] of Object.entries(raw.defaults)) {
         if (!STAGE_NAMES.includes(k as MethodStage)) continue;
         if (!isObject(v)) at(['defaults', k], `expected the options of ${k}, got ${JSON.stringify(v)}`);
-        else defaults[k as MethodStage] = v;
+        else {
+          defaults[k as MethodStage] = v;
+          // Checked here too, for a default no method uses; a problem is reported once.
+          const spec = METHOD_STAGES[k as MethodStage];
+          for (const f of spec.runner) if (f in v) at(['defaults', k, f], "set by the experiment runner (a stage reads what its method's chain makes)");
+          options(spec.schema.partial() as StageSchema, Object.fromEntries(Object.entries(v).filter(([f]) => !(spec.runner as string[]).includes(f))), (f) => ['defaults', k, f], {});
+        }
       }
     }
   }
@@ -273,26 +288,25 @@ export function checkExperiment(raw: Record<string, unknown>, file: string, base
         }
         method.stages[kind] = o;
       }
-      checkChain(method, mp, at, isObject(raw.methods) ? raw.methods : {});
+      checkChain(method, STAGE_NAMES.filter((k) => m[k] !== undefined && m[k] !== false), mp, at);
       methods.push(method);
     }
     checkCycles(methods, at);
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return { file, name, ...(typeof raw.description === 'string' ? { description: raw.description } : {}), data: data as ExperimentConfig['data'], methods, raw };
 }
 
 /** The stages a method names must form a chain: a model (or features), then features -> cluster -> transfer. */
-function checkChain(m: MethodConfig, mp: string[], at: (p: (string | number)[], msg: string) => void, all: Record<string, unknown>): void {
-  const s = m.stages;
-  const sources = [...MODEL_STAGES.filter((k) => s[k] !== undefined), ...(m.from !== undefined ? ['from'] : [])];
+function checkChain(m: MethodConfig, named: MethodStage[], mp: string[], at: (p: (string | number)[], msg: string) => void): void {
+  const has = (k: MethodStage) => named.includes(k);
+  const sources = [...MODEL_STAGES.filter(has), ...(m.from !== undefined ? ['from'] : [])];
   if (sources.length > 1) at([...mp, sources[1]!], `a method has one model source; this one names ${sources.join(' and ')} (make another method for the other)`);
-  const src = s.features?.source as string | undefined;
-  const fromHasModel = m.from !== undefined && isObject(all[m.from]);
+  const src = m.stages.features?.source as string | undefined;
   if (src !== undefined && (src === 'model' || src.startsWith('model@')) && sources.length === 0) at([...mp, 'features', 'source'], "'model' needs a model in the method (random, supervised, pretext or from)");
-  if (s.cluster && !s.features) at([...mp, 'cluster'], 'needs a features stage in the method (the features it clusters)');
-  if (s.transfer && !s.cluster) at([...mp, 'transfer'], 'needs a cluster stage in the method (the clusters its target learns)');
-  if (sources.length === 0 && !s.features && !fromHasModel) at(mp, 'names no model and no features: give one of random, supervised, pretext, from or features');
+  if (has('cluster') && !has('features')) at([...mp, 'cluster'], 'needs a features stage in the method (the features it clusters)');
+  if (has('transfer') && !has('cluster')) at([...mp, 'transfer'], 'needs a cluster stage in the method (the clusters its target learns)');
+  if (sources.length === 0 && !has('features')) at(mp, 'names no model and no features: give one of random, supervised, pretext, from or features');
 }
 
 /** `from` links must not loop. */
@@ -309,4 +323,15 @@ function checkCycles(methods: MethodConfig[], at: (p: (string | number)[], msg: 
       if (seen.indexOf(cur) !== seen.length - 1) break; // a loop elsewhere, reported at its own method
     }
   }
+}
+
+/** Levenshtein distance, for 'did you mean' hints. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }

@@ -43,7 +43,7 @@ export function formatSeconds(s: number): string {
 const what = (s: PlannedStage): string => {
   const o = s.options;
   const words: Record<string, string> = {
-    data: String(o.source ?? s.external ?? ''),
+    data: s.external ?? `${o.source}${o.split ? ` ${o.split}` : ''}${o.limit ? ` (first ${o.limit})` : ''}`,
     pretext: `${o.task} ${o.arch}`, supervised: String(o.arch), transfer: `${o.arch}`, features: String(o.source),
     cluster: `k=${o.k}`, eval: 'linear, kNN, low-shot', retrievals: `${o.queries} queries`,
   };

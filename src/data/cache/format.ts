@@ -42,6 +42,8 @@ export type PrepareKey = {
   channels: 1 | 3;
   /** Which labels were kept ('fine'/'coarse' for CIFAR-100, 'none' when labels were dropped, else 'default'). */
   labels: string;
+  /** Only the first N images of the source (absent: all). */
+  limit?: number;
 };
 
 export interface CacheManifest extends Manifest {

@@ -43,19 +43,21 @@ export interface PrepareResult {
   reused: boolean;
 }
 
-function keyOf(src: DatasetSource, size: number, channels: 1 | 3, labels: LabelChoice): PrepareKey {
+function keyOf(src: DatasetSource, size: number, channels: 1 | 3, labels: LabelChoice, limit: number | undefined): PrepareKey {
   // CIFAR-100's default labels are its fine ones: the same cache either way.
   if (src.format === 'cifar100' && labels === 'default') labels = 'fine';
-  return { source: src.id, format: src.format, split: src.split, size, channels, labels };
+  // A limit at or above the source's count keeps every image: the whole cache.
+  const first = limit !== undefined && limit < src.count ? { limit } : {};
+  return { source: src.id, format: src.format, split: src.split, size, channels, labels, ...first };
 }
 
 function sameKey(a: PrepareKey, b: PrepareKey): boolean {
-  const fields: (keyof PrepareKey)[] = ['source', 'format', 'split', 'size', 'channels', 'labels'];
+  const fields: (keyof PrepareKey)[] = ['source', 'format', 'split', 'size', 'channels', 'labels', 'limit'];
   return fields.every((f) => a[f] === b[f]);
 }
 
 function describeKey(k: PrepareKey): string {
-  return `${k.source} (${k.format}, split ${k.split}), size ${k.size}, ${k.channels} channel(s), labels ${k.labels}`;
+  return `${k.source} (${k.format}, split ${k.split}), size ${k.size}, ${k.channels} channel(s), labels ${k.labels}${k.limit !== undefined ? `, first ${k.limit} images` : ''}`;
 }
 
 function processAlive(pid: number): boolean {
@@ -136,7 +138,8 @@ export async function prepareCache(spec: string, options: PrepareOptions): Promi
   const src = openSource(spec, opts);
   const channels = opts.channels ?? src.channels;
   const labels = opts.labels;
-  const key = keyOf(src, size, channels, labels);
+  const key = keyOf(src, size, channels, labels, opts.limit);
+  const count = key.limit ?? src.count;
   const out = resolve(opts.out);
 
   for (const p of removeStaleTemps(out)) log(`removed ${p} (left by an interrupted run)`);
@@ -151,7 +154,7 @@ export async function prepareCache(spec: string, options: PrepareOptions): Promi
     const fit = { identity: 0, pad: 0, resize: 0 };
     const skipped: SkippedFile[] = [];
     let skipCount = 0;
-    const bar = progress('prepare', src.count, { unit: 'img', quiet: opts.quiet || opts.bar === false });
+    const bar = progress('prepare', count, { unit: 'img', quiet: opts.quiet || opts.bar === false });
     let ticks = 0;
     let lastTick = performance.now();
     const take = (r: Fitted) => {
@@ -173,7 +176,9 @@ export async function prepareCache(spec: string, options: PrepareOptions): Promi
     // Up to `concurrency` images decode at once; results are taken in source order.
     const window: Promise<Fitted>[] = [];
     try {
+      let n = 0;
       for (const item of src.items()) {
+        if (n++ === count) break;
         const p = fitItem(item, size, channels);
         p.catch(() => {}); // handled when taken; this only avoids an unhandled rejection if we stop early
         window.push(p);

@@ -15,6 +15,7 @@ export const prepareSchema = z.strictObject({
   labels: field(z.enum(['default', 'fine', 'coarse', 'none']).default('default'), {
     description: "labels to keep: the source's ('default'; CIFAR-100: 'fine'), CIFAR-100's 'coarse', or 'none'", arg: 'which',
   }),
+  limit: field(z.int().min(1).optional(), { description: 'keep only the first N images of the source (a quick subset; skipped files count)', defaultText: 'all', arg: 'n' }),
   force: field(z.boolean().default(false), { description: 'replace an existing cache made with other options (or another folder at --out)', role: 'control' }),
   quiet: field(z.boolean().default(false), { description: 'no progress bar or messages', role: 'control' }),
 });

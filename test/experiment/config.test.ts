@@ -1,0 +1,135 @@
+// Experiment files: every problem reported at once as FILE:LINE: KEY.PATH: message, before
+// anything runs; resolved options equal the stage schemas' defaults; the plan shares equal stages
+// and a changed option changes exactly the keys downstream of it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadExperiment, buildPlan, ConfigError } from '../../src/experiment/index.js';
+import { clusterSchema } from '../../src/cluster/schema.js';
+import { tempFolders } from '../helpers/tmp.js';
+import { tinyExperiment } from './helpers.js';
+
+const tmp = tempFolders('experiment-config');
+const CONFIGS = fileURLToPath(new URL('../../../configs/', import.meta.url));
+
+function problems(text: string, sets: string[] = []): string[] {
+  const dir = tmp('bad');
+  tinyExperiment(dir);
+  const file = join(dir, 'bad.yaml');
+  writeFileSync(file, text);
+  try {
+    loadExperiment(file, sets);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e.problems.map((p) => p.slice(p.indexOf('bad.yaml:')));
+  }
+  assert.fail('expected the config to be rejected');
+}
+
+const HEAD = 'data:\n  train: { source: idx, split: train }\n  test: { source: idx, split: test }\nmethods:\n';
+
+test('a wrong type, a typo, an unknown stage: each named with its line, all at once', () => {
+  const p = problems(`${HEAD}  cc_hog:
+    features: { source: hog }
+    cluster:
+      k: 100x
+      itres: 3
+    transfer: { arch: alexnet_z }
+  rot:
+    pretxt: { task: rotation }
+`);
+  assert.deepEqual(p, [
+    'bad.yaml:8: methods.cc_hog.cluster.k: expected an integer >= 1, got "100x"',
+    'bad.yaml:9: methods.cc_hog.cluster.itres: unrecognized option (did you mean iters?)',
+    "bad.yaml:10: methods.cc_hog.transfer.arch: unknown arch 'alexnet_z'; available: convnet_s, alexnet_s, vgg_s, alexnet, alexnet_bn, vgg16, resnet18",
+    'bad.yaml:12: methods.rot.pretxt: unrecognized stage (did you mean pretext?) (expected one of label, from, random, supervised, pretext, features, cluster, transfer, eval, retrievals)',
+    'bad.yaml:11: methods.rot: names no model and no features: give one of random, supervised, pretext, from or features',
+  ]);
+});
+
+test('a missing input, a cycle, a field the runner sets, a bad default: named', () => {
+  const p = problems(`data:
+  train: { source: idx, split: train }
+defaults:
+  pretext: { epochs: 0 }
+methods:
+  t:
+    transfer: {}
+  a: { from: b, features: { source: model } }
+  b: { from: a }
+  j:
+    pretext: { task: jigsaw, data: /x }
+  f:
+    features: { source: model }
+  c:
+    cluster: { k: 3 }
+`);
+  assert.deepEqual(p, [
+    'bad.yaml:4: defaults.pretext.epochs: expected an integer >= 1, got 0',
+    'bad.yaml:7: methods.t.transfer: needs a cluster stage in the method (the clusters its target learns)',
+    'bad.yaml:6: methods.t: names no model and no features: give one of random, supervised, pretext, from or features',
+    "bad.yaml:11: methods.j.pretext.data: set by the experiment runner (a stage reads what its method's chain makes)",
+    "bad.yaml:13: methods.f.features.source: 'model' needs a model in the method (random, supervised, pretext or from)",
+    'bad.yaml:15: methods.c.cluster: needs a features stage in the method (the features it clusters)',
+    'bad.yaml:14: methods.c: names no model and no features: give one of random, supervised, pretext, from or features',
+    'bad.yaml:8: methods.a.from: a cycle: a -> b -> a',
+    'bad.yaml:9: methods.b.from: a cycle: b -> a -> b',
+  ]);
+});
+
+test('YAML syntax errors, a non-mapping file and a bad --set are named', () => {
+  assert.match(problems('data: [1, 2\nmethods: {}\n')[0]!, /^bad\.yaml:\d+: /);
+  assert.deepEqual(problems('- a\n- b\n'), ['bad.yaml:1: expected a mapping with data and methods, got ["a","b"]']);
+  assert.deepEqual(problems(`${HEAD}  hog: { features: { source: hog } }\n`, ['methods.hog.features.batchSize=0']),
+    ['bad.yaml:5: methods.hog.features.batchSize: expected an integer >= 1, got 0']);
+  assert.throws(() => problems(`${HEAD}  hog: { features: { source: hog } }\n`, ['nokey']), /--set nokey: expected KEY\.PATH=VALUE/);
+  assert.deepEqual(problems(`${HEAD}  hog: { features: { source: hogg } }\n`),
+    ["bad.yaml:5: methods.hog.features.source: unknown feature source 'hogg' (expected one of pixels, hog, random, model; 'model' or 'model@TAP' is the method's own model)"]);
+});
+
+test('options resolve to the stage schemas\' defaults, defaults: under the method\'s own', () => {
+  const c = loadExperiment(tinyExperiment(tmp('ok')));
+  const cc = c.methods.find((m) => m.name === 'cc_hog')!;
+  const expected = clusterSchema.parse({ features: '-', out: '-', k: 4 });
+  for (const k of ['features', 'out', 'labels', 'quiet']) delete (expected as Record<string, unknown>)[k];
+  assert.deepEqual(cc.stages.cluster, expected);
+  const rot = c.methods.find((m) => m.name === 'rotation')!;
+  assert.equal(rot.label, 'Rotation');
+  assert.equal(rot.stages.pretext!.epochs, 2); // from defaults
+  assert.equal(rot.stages.pretext!.lr, 0.05); // the schema's default
+  assert.equal(rot.stages.eval!.epochs, 2);
+});
+
+test('the plan: equal stages shared, a changed option changes exactly the keys after it', () => {
+  const dir = tmp('plan');
+  const file = tinyExperiment(dir);
+  const plan = buildPlan(loadExperiment(file));
+  const ids = (m: string) => plan.methods.find((x) => x.name === m)!.stages;
+  // rotation's run is cc_rotation's source; hog and cc_hog share the HOG features of train.
+  assert.equal(ids('cc_rotation').features !== undefined && plan.stages.find((s) => s.id === ids('cc_rotation').features)!.inputs.model, ids('rotation').pretext);
+  assert.equal(ids('hog').features, ids('cc_hog').features);
+  assert.equal(plan.stages.filter((s) => s.kind === 'data').length, 2);
+  const changed = buildPlan(loadExperiment(file, ['methods.cc_hog.cluster.k=5']));
+  const before = new Set(plan.stages.map((s) => s.id));
+  const fresh = changed.stages.filter((s) => !before.has(s.id)).map((s) => s.kind);
+  assert.deepEqual(fresh, ['cluster', 'transfer', 'eval', 'retrievals']);
+  assert.equal(changed.stages.length, plan.stages.length);
+  // A changed default reaches every method that uses it.
+  const epochs = buildPlan(loadExperiment(file, ['defaults.pretext.epochs=3']));
+  const moved = epochs.stages.filter((s) => !before.has(s.id)).map((s) => `${s.kind}:${s.methods.join('+')}`);
+  assert.deepEqual(moved, ['pretext:rotation+cc_rotation', 'eval:rotation', 'retrievals:rotation', 'features:cc_rotation', 'cluster:cc_rotation', 'transfer:cc_rotation', 'eval:cc_rotation', 'retrievals:cc_rotation']);
+  assert.throws(() => buildPlan(loadExperiment(file), ['nope']), /--only nope: no such method; the experiment has rotation, cc_rotation, hog, cc_hog/);
+  assert.deepEqual(buildPlan(loadExperiment(file), ['cc_rotation']).methods.map((m) => m.name), ['cc_rotation']);
+});
+
+test('every shipped config loads and plans', () => {
+  const files = readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml'));
+  assert.deepEqual(files.sort(), ['fmnist-paper.yaml', 'fmnist-quick.yaml', 'folder.yaml', 'imagenet-paper.yaml']);
+  for (const f of files) {
+    const sets = f === 'folder.yaml' ? [`data.train.source=${tmp('images')}`] : [];
+    const plan = buildPlan(loadExperiment(join(CONFIGS, f), sets));
+    assert.ok(plan.methods.length >= 1 && plan.stages.length > plan.methods.length, f);
+  }
+});
