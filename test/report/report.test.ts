@@ -180,7 +180,7 @@ test('ten methods take a few seconds at most', async () => {
   const t0 = performance.now();
   const html = await buildReport(dir);
   const s = (performance.now() - t0) / 1000;
-  console.log(`ten methods: ${s.toFixed(2)} s, ${(html.length / 1024).toFixed(0)} KiB`);
+  console.log(`ten methods: ${s.toFixed(2)} s, ${(html.length / 1024).toFixed(0)} KiB, ${count(html, /<img/g)} images`);
   assert.equal(tableOf(html, 'results-table').rows.length, 10);
   assert.equal(count(html, /<svg/g), 3 + 11 + 10);
   assert.ok(s < 5, `${s.toFixed(1)} s`);
