@@ -50,6 +50,15 @@ function quality(ctx: ReportContext, s: StageRecord, summary: { labels?: Cluster
   return {};
 }
 
+/** '24 images in 4 clusters; largest 10, smallest 2, 0 empty. NMI 0.512, ARI 0.300, purity 62.5% (...)' */
+function facts(n: number, sizes: number[], q: ClusterQuality): string {
+  const largest = sizes.reduce((a, b) => Math.max(a, b), 0);
+  const smallest = sizes.reduce((a, b) => Math.min(a, b), Infinity);
+  const text = `${n} images in ${sizes.length} clusters; largest ${largest}, smallest ${smallest}, ${sizes.filter((x) => x === 0).length} empty.`;
+  const scores = [q.nmi !== undefined && `NMI ${q.nmi.toFixed(3)}`, q.ari !== undefined && `ARI ${q.ari.toFixed(3)}`, q.purity !== undefined && `purity ${(100 * q.purity).toFixed(1)}%`].filter(Boolean);
+  return scores.length ? `${text} ${scores.join(', ')} (against the true labels).` : text;
+}
+
 async function clustering(ctx: ReportContext, s: StageRecord): Promise<string> {
   const title = `<h3>${esc(s.id)} <small>(${esc(methodsOf(s))}${s.config.k !== undefined ? `; k = ${esc(s.config.k)}` : ''})</small></h3>`;
   const dir = finishedPath(ctx, s);
@@ -61,14 +70,8 @@ async function clustering(ctx: ReportContext, s: StageRecord): Promise<string> {
   for (const a of assignments) k = Math.max(k, Number(a) + 1);
   const groups = members(assignments, k);
   const sizes = groups.map((g) => g.length);
-  const q = quality(ctx, s, summary);
   const figures = [
-    `<p>${esc(assignments.length)} images in ${esc(k)} clusters; largest ${esc(Math.max(...sizes))}, smallest ${esc(Math.min(...sizes))}, ${esc(sizes.filter((x) => x === 0).length)} empty.` +
-      (q.nmi !== undefined ? ` NMI ${esc(q.nmi.toFixed(3))}` : '') +
-      (q.ari !== undefined ? `, ARI ${esc(q.ari.toFixed(3))}` : '') +
-      (q.purity !== undefined ? `, purity ${esc((100 * q.purity).toFixed(1))}%` : '') +
-      (q.nmi !== undefined ? ' (against the true labels).' : '') +
-      '</p>',
+    `<p>${esc(facts(assignments.length, sizes, quality(ctx, s, summary)))}</p>`,
     figure(await renderSvg(sizesChart(sizes)), 'Cluster sizes, largest first'),
   ];
   const data = upstream(ctx, s, 'data') ?? stageById(ctx, ctx.results.data.train);
