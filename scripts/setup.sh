@@ -31,7 +31,8 @@ command -v g++ >/dev/null || wanted+=(g++)
 command -v make >/dev/null || wanted+=(make)
 command -v python3 >/dev/null || wanted+=(python3)
 if [[ -z "${LIBTORCH:-}" && "${LIBTORCH_USE_PYTORCH:-}" != 1 ]]; then wanted+=(libtorch-dev); fi
-if [[ $install == 1 ]]; then wanted+=(libopenblas0-pthread dataset-fashion-mnist); fi
+# chromium: the headless browser the report's test opens report.html in.
+if [[ $install == 1 ]]; then wanted+=(libopenblas0-pthread dataset-fashion-mnist chromium); fi
 
 missing=()
 for pkg in "${wanted[@]}"; do

@@ -11,3 +11,4 @@ export * as features from './features/index.js';
 export * as cluster from './cluster/index.js';
 export * as transfer from './transfer/index.js';
 export * as supervised from './supervised/index.js';
+export * as report from './report/index.js';

@@ -9,6 +9,7 @@ import { featuresCommand } from './features.js';
 import { transferCommand } from './transfer.js';
 import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
+import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(transferCommand());
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
+  program.addCommand(reportCommand());
   program.addCommand(runCommand());
   return program;
 }

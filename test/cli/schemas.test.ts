@@ -39,7 +39,7 @@ test('every command comes from a schema', () => {
   assert.deepEqual(all.map(([p]) => p).sort(), [
     'bench pretext', 'bench step', 'cluster assign', 'cluster run', 'data info', 'data prepare', 'demo',
     'eval all', 'eval clusters', 'eval finetune', 'eval knn', 'eval linear', 'eval lowshot', 'eval retrievals', 'eval table',
-    'features', 'pretext permutations', 'pretext train', 'run', 'train supervised', 'transfer train',
+    'features', 'pretext permutations', 'pretext train', 'report', 'run', 'train supervised', 'transfer train',
   ]);
 });
 
