@@ -67,7 +67,7 @@ export function resultsTableText(r: ExperimentResults): string {
   const columns: string[] = [];
   const rows = Object.entries(r.methods).map(([name, m]) => {
     const cells = m.eval ? resultCells(m.eval as never) : {};
-    if (m.clusters?.nmi !== undefined) cells.NMI = (100 * m.clusters.nmi).toFixed(1);
+    if (m.clusters?.nmi !== undefined) cells.NMI = m.clusters.nmi.toFixed(3);
     for (const c of Object.keys(cells)) if (!columns.includes(c)) columns.push(c);
     return { name: m.label === name ? name : `${name} (${m.label})`, cells, status: m.status };
   });
@@ -77,5 +77,5 @@ export function resultsTableText(r: ExperimentResults): string {
   const head = ['method', ...columns];
   const table = new Table({ head, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' }, colAligns: head.map((_, i) => (i === 0 ? 'left' : 'right')) });
   for (const row of rows) table.push([row.name + (row.status === 'done' ? '' : ` [${row.status}]`), ...columns.map((c) => row.cells[c] ?? '-')]);
-  return `top-1 accuracy (%) on the test split; NMI (%) of the clusters the target learned from\n${table.toString()}`;
+  return `top-1 accuracy (%) on the test split; NMI (0..1) of the clusters the target learned from with the true labels\n${table.toString()}`;
 }

@@ -1,6 +1,6 @@
 // `selfsup run EXPERIMENT.yaml`: the plan's stages one after another in the experiment folder,
 // each reused when finished, a failure stopping only what depends on it; results.json after
-// every stage, and at the end the table and the report.
+// every stage, and at the end (of a partial run too) the table and the report.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { getNumThreads, setNumThreads } from '../engine/index.js';
@@ -10,6 +10,7 @@ import { buildPlan, type Plan, type PlannedStage } from './plan.js';
 import { acquireLock } from './lock.js';
 import { finishedStage, runStage, stageRecord, StageInterrupted, type StageContext, type StageDone } from './stages.js';
 import { experimentResults, writeResults, resultsTableText } from './results.js';
+import { writeReport } from '../report/index.js';
 
 export interface RunExperimentOptions {
   config: string;
@@ -117,6 +118,12 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
     log(`${ran} stages run, ${plan.stages.length - ran - result.failed.length - result.skipped.length} reused${result.failed.length ? `, ${result.failed.length} failed` : ''}${result.skipped.length ? `, ${result.skipped.length} skipped` : ''}, in ${formatSeconds((performance.now() - t0) / 1000)}`);
     log(resultsTableText(experimentResults(config, plan, records, done, { started, threads: getNumThreads() })));
     log(`results: ${join(dir, RESULTS_FILE)}`);
+    try {
+      log(`report:  ${await writeReport(dir)}`);
+    } catch (e) {
+      result.failed.push('report');
+      log(`report: FAILED: ${(e as Error).message}`);
+    }
     if (result.failed.length) log(`failed: ${result.failed.join(', ')}${result.skipped.length ? `; skipped as a consequence: ${result.skipped.join(', ')}` : ''}`);
     return result;
   } finally {

@@ -1,20 +1,22 @@
 // Nearest-neighbour retrievals: for each method with a retrievals stage, a row per fixed query
 // image: the query, then its nearest training images, marked when their class differs.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { RETRIEVALS_FILE, type RetrievalsFile } from '../artifacts/experiment.js';
 import { readCacheRows, type CacheRows } from '../data/cache/rows.js';
 import { pngDataUri, tilesHtml, type Tile } from './gallery.js';
 import { esc, note, safely, type Section } from './html.js';
-import { finishedPath, stageById, type ReportContext } from './stages.js';
+import { finishedPath, stageById, stagePath, type ReportContext } from './stages.js';
 
 /** At most this many queries and neighbours a query are shown. */
 export const MAX_QUERIES = 10;
 export const MAX_NEIGHBOURS = 10;
 
-function cacheOf(ctx: ReportContext, id: string, rows: number[]): CacheRows {
-  const dir = finishedPath(ctx, stageById(ctx, id));
-  if (!dir) throw new Error(`the image cache ${id} is not there`);
+/** A cache named by its data stage's id, or by its folder (as `eval retrievals` writes it). */
+function cacheOf(ctx: ReportContext, ref: string, rows: number[]): CacheRows {
+  const stage = stageById(ctx, ref) ?? ctx.results.stages.find((s) => s.kind === 'data' && stagePath(ctx, s) === resolve(ref));
+  const dir = stage ? finishedPath(ctx, stage) : existsSync(ref) ? ref : undefined;
+  if (!dir) throw new Error(`the image cache ${ref} is not there`);
   return readCacheRows(dir, rows);
 }
 

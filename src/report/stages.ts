@@ -1,6 +1,6 @@
 // Finding a stage's artifact in an experiment folder, following its inputs, and whether it is there.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import type { ExperimentResults, StageKind, StageRecord } from '../artifacts/experiment.js';
 
 export interface ReportContext {
@@ -22,7 +22,7 @@ export function isFinished(s: StageRecord): boolean {
 
 /** The stage's artifact path (a folder; for features the .npy inside it). */
 export function stagePath(ctx: ReportContext, s: StageRecord): string {
-  return join(ctx.dir, s.path);
+  return resolve(ctx.dir, s.path);
 }
 
 /** The path of a finished stage whose artifact exists, else undefined. */

@@ -130,7 +130,6 @@ export function writeExperiment(dir: string, opts: { labeled?: boolean } = {}): 
         eval: evalOf({ linear: linear([['conv1', 0.15], ['conv2', 0.1666], ['conv3', 0.12], ['conv3:gap', 0.111]]) }),
       },
     },
-    queries: { cache: 'data-test', rows: [1, 4] },
   };
   writeFileSync(join(dir, 'results.json'), JSON.stringify(results, null, 2));
   return results;
