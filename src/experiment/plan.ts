@@ -106,6 +106,7 @@ export function buildPlan(config: ExperimentConfig, only?: string[]): Plan {
     const test = testId(name);
     if (test) ids.test = test;
     let model: ModelRef | null = m.from !== undefined ? planned.get(m.from)!.model : null;
+    if (model && 'stage' in model) stages.get(model.stage)!.methods.push(name);
     if (s.random) model = { random: String(s.random.arch), seed: Number(s.random.seed) };
     if (s.supervised) model = { stage: (ids.supervised = add('supervised', s.supervised, { data: ids.data }, name)) };
     if (s.pretext) model = { stage: (ids.pretext = add('pretext', s.pretext, { data: ids.data }, name)) };

@@ -96,7 +96,8 @@ export async function runStage(ctx: StageContext, s: PlannedStage): Promise<Stag
     case 'eval': {
       const from = s.inputs.model ? { model: input('model') } : s.inputs.features ? { features: input('features'), testFeatures: input('testFeatures') } : {};
       const r = await evaluate('all', opts({ ...from, data: input('data'), test: input('test'), out }));
-      result = r.results as unknown as Record<string, unknown>;
+      // The model by its stage (or random:ARCH), not by a path: results.json reads the same anywhere.
+      result = { ...r.results, model: s.inputs.model ?? s.inputs.features ?? r.results.model } as unknown as Record<string, unknown>;
       break;
     }
     case 'retrievals': {

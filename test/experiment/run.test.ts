@@ -7,7 +7,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { getNumThreads } from '../../src/engine/index.js';
 import { readExperimentResults, type ExperimentResults } from '../../src/artifacts/index.js';
 import { acquireLock, LOCK_FILE } from '../../src/experiment/index.js';
@@ -56,7 +56,7 @@ test('a run makes every stage once, in DIR/stages by content key, with results.j
   }
   // The table's cells are those of the evaluations.
   const log = run(['--out', straight]).stderr;
-  const row = log.split('\n').find((l) => l.includes('cc_hog'))!;
+  const row = log.split('\n').find((l) => l.startsWith('│ cc_hog '))!;
   const knn = reference.methods.cc_hog!.eval!.knn!.results[0]!.top1;
   assert.ok(row.includes((100 * knn).toFixed(1)), row);
   assert.ok(row.includes(reference.methods.cc_hog!.clusters!.nmi!.toFixed(3)), `NMI in ${row}`);
@@ -91,7 +91,8 @@ test('a changed clustering option reruns that clustering and what follows it, no
 
 test('a failing stage stops its dependents only; the run exits non-zero naming it', () => {
   const dir = tmp('failing');
-  const bad = tinyExperiment(dir, `${TINY_EXPERIMENT}  broken:
+  const bad = join(dirname(file), 'broken.yaml');
+  writeFileSync(bad, `${TINY_EXPERIMENT}  broken:
     features: { source: random:alexnet_s@conv9 }
     cluster: { k: 4 }
     transfer: {}
