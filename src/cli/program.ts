@@ -9,6 +9,7 @@ import { featuresCommand } from './features.js';
 import { transferCommand } from './transfer.js';
 import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
+import { exportCommand } from './export.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -24,5 +25,6 @@ export function buildProgram(): Command {
   program.addCommand(transferCommand());
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
+  program.addCommand(exportCommand());
   return program;
 }
