@@ -6,17 +6,24 @@ import { noGrad, tensor, tidy, type Tensor } from '../../src/engine/index.js';
 import * as nn from '../../src/nn/index.js';
 import { uniform } from '../helpers/random.js';
 
-/** The model's one output for images x [B, ...shape], run by onnxruntime on the CPU. */
-export async function runOrt(bytes: Uint8Array, x: Float32Array, dims: number[]): Promise<{ data: Float32Array; dims: number[] }> {
+type Run = (x: Float32Array, dims: number[]) => Promise<{ data: Float32Array; dims: number[] }>;
+
+/** fn gets the model's one output for images x [B, ...shape], run by onnxruntime on the CPU (one session for every call). */
+export async function withOrt<T>(bytes: Uint8Array, fn: (run: Run) => Promise<T>): Promise<T> {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
   try {
-    const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, dims) });
-    const y = out[session.outputNames[0]!]!;
-    return { data: y.data as Float32Array, dims: [...y.dims] };
+    return await fn(async (x, dims) => {
+      const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, dims) });
+      const y = out[session.outputNames[0]!]!;
+      return { data: y.data as Float32Array, dims: [...y.dims] };
+    });
   } finally {
     await session.release();
   }
 }
+
+/** The model's one output for images x [B, ...shape], run by onnxruntime on the CPU. */
+export const runOrt = (bytes: Uint8Array, x: Float32Array, dims: number[]) => withOrt(bytes, (run) => run(x, dims));
 
 /** Images [B, C, H, W] on [0, 1], seeded, as a tensor and as values. */
 export function images(dims: number[], seed: number): { t: Tensor; data: Float32Array } {

@@ -10,7 +10,7 @@ import { ARCHS, buildSeededTrunk, buildZooNet } from '../../src/models/index.js'
 import { parseSource } from '../../src/features/index.js';
 import { parsePool } from '../../src/features/source.js';
 import { onnxModel, type InputNormalization } from '../../src/export/index.js';
-import { assertRelClose, images, perturbBatchNorm, runOrt, values } from './ort.js';
+import { assertRelClose, images, perturbBatchNorm, runOrt, values, withOrt } from './ort.js';
 
 const TOL = 1e-4;
 const MEAN = [0.45, 0.5, 0.4], STD = [0.25, 0.2, 0.3];
@@ -51,17 +51,19 @@ for (const [arch, { side, batches, channels }] of Object.entries(SIZES)) {
       net.eval();
       const m = onnxModel(net, { arch, inputShape: [channels, side, side], normalization: norm, tap: null, pool: null });
       assert.deepEqual(m.outputShape, [10]);
-      for (const b of batches) {
-        const x = images([b, channels, side, side], 10 + b);
-        try {
-          const want = values(() => net.forward(normalize.apply(x.t)));
-          const got = await runOrt(m.bytes, x.data, [b, channels, side, side]);
-          assert.deepEqual(got.dims, [b, 10]);
-          assertRelClose(got.data, want, TOL, `${arch} logits, batch ${b}`);
-        } finally {
-          x.t.dispose();
+      await withOrt(m.bytes, async (run) => {
+        for (const b of batches) {
+          const x = images([b, channels, side, side], 10 + b);
+          try {
+            const want = values(() => net.forward(normalize.apply(x.t)));
+            const got = await run(x.data, [b, channels, side, side]);
+            assert.deepEqual(got.dims, [b, 10]);
+            assertRelClose(got.data, want, TOL, `${arch} logits, batch ${b}`);
+          } finally {
+            x.t.dispose();
+          }
         }
-      }
+      });
     } finally {
       net.dispose();
     }
@@ -74,17 +76,19 @@ for (const [arch, { side, batches, channels }] of Object.entries(SIZES)) {
       try {
         const m = onnxModel(trunk, { arch, inputShape: [channels, side, side], normalization: norm, tap, pool: parsePool(pool) });
         assert.deepEqual(m.outputShape, [source.dim([channels, side, side])]);
-        for (const b of batches) {
-          const x = images([b, channels, side, side], 20 + b);
-          try {
-            const want = values(() => source.extract(x.t));
-            const got = await runOrt(m.bytes, x.data, [b, channels, side, side]);
-            assert.deepEqual(got.dims, [b, m.outputShape[0]]);
-            assertRelClose(got.data, want, TOL, `${arch} ${tap} pool ${pool}, batch ${b}`);
-          } finally {
-            x.t.dispose();
+        await withOrt(m.bytes, async (run) => {
+          for (const b of batches) {
+            const x = images([b, channels, side, side], 20 + b);
+            try {
+              const want = values(() => source.extract(x.t));
+              const got = await run(x.data, [b, channels, side, side]);
+              assert.deepEqual(got.dims, [b, m.outputShape[0]]);
+              assertRelClose(got.data, want, TOL, `${arch} ${tap} pool ${pool}, batch ${b}`);
+            } finally {
+              x.t.dispose();
+            }
           }
-        }
+        });
       } finally {
         source.dispose();
         trunk.dispose();
