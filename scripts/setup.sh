@@ -31,8 +31,9 @@ command -v g++ >/dev/null || wanted+=(g++)
 command -v make >/dev/null || wanted+=(make)
 command -v python3 >/dev/null || wanted+=(python3)
 if [[ -z "${LIBTORCH:-}" && "${LIBTORCH_USE_PYTORCH:-}" != 1 ]]; then wanted+=(libtorch-dev); fi
-# chromium: the headless browser the report's test opens report.html in.
-if [[ $install == 1 ]]; then wanted+=(libopenblas0-pthread dataset-fashion-mnist chromium); fi
+# chromium: the headless browser the report's test opens report.html in; python3-onnx: the ONNX
+# checker the export tests run.
+if [[ $install == 1 ]]; then wanted+=(libopenblas0-pthread dataset-fashion-mnist chromium python3-onnx); fi
 
 missing=()
 for pkg in "${wanted[@]}"; do
@@ -65,6 +66,9 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
     say "warning: node_modules is older than package-lock.json; run 'npm ci'"
   else
     say "installing npm dependencies (npm ci)"
+    # onnxruntime-node's install script would download CUDA files (it reads this variable, or
+    # npm's onnxruntime-node-install config); its CPU binaries are in the package itself.
+    export ONNXRUNTIME_NODE_INSTALL=skip
     npm ci --no-audit --no-fund --loglevel=error >/dev/null || fail "npm ci failed"
     fresh_modules=1
   fi

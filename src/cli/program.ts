@@ -11,6 +11,7 @@ import { evalCommand } from './eval.js';
 import { trainCommand } from './train.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
+import { exportCommand } from './export.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -28,5 +29,6 @@ export function buildProgram(): Command {
   program.addCommand(evalCommand());
   program.addCommand(reportCommand());
   program.addCommand(runCommand());
+  program.addCommand(exportCommand());
   return program;
 }

@@ -31,6 +31,13 @@ export class Trunk extends nn.Module {
     return x;
   }
 
+  /** The name of the child whose output tap `tap` is. */
+  tapLayer(tap: string): string {
+    const child = this.#taps.get(tap);
+    if (child === undefined) throw new Error(`unknown feature tap '${tap}'; available: ${this.tapNames.join(', ')}`);
+    return child;
+  }
+
   /**
    * The named taps for input x, computed in one pass that stops after the last one asked for.
    * The tensors belong to the caller's tidy scope.

@@ -15,6 +15,7 @@ import { featuresSchema } from '../../src/features/schema.js';
 import { clusterSchema, assignSchema } from '../../src/cluster/schema.js';
 import { transferSchema } from '../../src/transfer/schema.js';
 import { supervisedSchema } from '../../src/supervised/schema.js';
+import { onnxExportSchema, safetensorsExportSchema } from '../../src/export/schema.js';
 
 const MAIN = new URL('../../src/cli/main.js', import.meta.url).pathname;
 
@@ -39,7 +40,7 @@ test('every command comes from a schema', () => {
   assert.deepEqual(all.map(([p]) => p).sort(), [
     'bench pretext', 'bench step', 'cluster assign', 'cluster run', 'data info', 'data prepare', 'demo',
     'eval all', 'eval clusters', 'eval finetune', 'eval knn', 'eval linear', 'eval lowshot', 'eval retrievals', 'eval table',
-    'features', 'pretext permutations', 'pretext train', 'report', 'run', 'train supervised', 'transfer train',
+    'export onnx', 'export safetensors', 'features', 'pretext permutations', 'pretext train', 'report', 'run', 'train supervised', 'transfer train',
   ]);
 });
 
@@ -80,6 +81,8 @@ const minimal: [string, StageSchema, Record<string, unknown>][] = [
   ['cluster assign', assignSchema, { clusters: 'k', features: 'f.npy', out: 'l.npy' }],
   ['transfer train', transferSchema, { clusters: 'k', data: 'c', out: 't' }],
   ['train supervised', supervisedSchema, { data: 'c', out: 's' }],
+  ['export onnx', onnxExportSchema, { model: 'r', out: 'm.onnx' }],
+  ['export safetensors', safetensorsExportSchema, { model: 'r', out: 'w.safetensors' }],
 ];
 
 test('unknown or mistyped keys in an options object are rejected with their names, all at once', () => {
