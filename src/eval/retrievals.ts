@@ -20,7 +20,7 @@ export const retrievalsSchema = z.strictObject({
   features: field(z.string().optional(), { description: 'instead of --model: features of the bank cache', role: 'input', arg: 'file.npy' }),
   queryFeatures: field(z.string().optional(), { description: 'with --features and --queries-from: features of the query cache', role: 'input', arg: 'file.npy' }),
   data: field(z.string(), { description: 'the cache the neighbours come from (the bank)', role: 'input', arg: 'cache' }),
-  queriesFrom: field(z.string().optional(), { description: 'the cache of the query images', defaultText: '--data (a query is then not its own neighbour)', role: 'input', arg: 'cache' }),
+  queriesFrom: field(z.string().optional(), { description: 'the cache of the query images', defaultText: '--data; a query is then not its own neighbour', role: 'input', arg: 'cache' }),
   out: field(z.string(), { description: 'the folder to write retrievals.json to', role: 'output', arg: 'dir' }),
   queries: field(z.int().min(1).max(100).default(8), { description: 'query images (the first of each class in turn; unlabeled: evenly spaced)', arg: 'n' }),
   neighbours: field(z.int().min(1).max(50).default(8), { description: 'neighbours shown per query', arg: 'n' }),

@@ -1,31 +1,19 @@
-// results.json of an experiment (src/artifacts/experiment.ts) and its terminal table: rows the
-// methods; columns the linear probes per layer, GAP, kNN, low-shot and, where the method learned
-// from clusters, their NMI with the labels.
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// results.json of an experiment (src/artifacts/experiment.ts) and its terminal table (the
+// report's: rows the methods; columns the linear probes per layer, GAP, kNN, low-shot and, where
+// the method learned from clusters, their NMI with the labels).
+import { join } from 'node:path';
 import Table from 'cli-table3';
 import { buildInfo } from '../engine/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { packageVersion } from '../util/package_root.js';
 import {
   EXPERIMENT_RESULTS_FORMAT, EXPERIMENT_RESULTS_VERSION, RESULTS_FILE,
   type EvalResultsJson, type ExperimentResults, type MethodResults, type StageRecord,
 } from '../artifacts/index.js';
-import { resultCells } from '../eval/table.js';
+import { paperTable, tableCells } from '../report/index.js';
 import type { ExperimentConfig } from './config.js';
 import type { Plan } from './plan.js';
 import type { StageDone } from './stages.js';
-
-function selfsupVersion(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
-    try {
-      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
-    } catch {
-      // not the package root yet
-    }
-  }
-  return 'unknown';
-}
 
 /** The experiment's config with every stage's options resolved (defaults filled in). */
 function resolvedConfig(c: ExperimentConfig): Record<string, unknown> {
@@ -51,7 +39,7 @@ export function experimentResults(config: ExperimentConfig, plan: Plan, records:
   const stages = plan.stages.map((s) => records.get(s.id)!);
   return {
     format: EXPERIMENT_RESULTS_FORMAT, version: EXPERIMENT_RESULTS_VERSION, name: config.name, configFile: config.file, config: resolvedConfig(config),
-    versions: { selfsup: selfsupVersion(), node: process.version, libtorch: buildInfo().torchVersion },
+    versions: { selfsup: packageVersion(), node: process.version, libtorch: buildInfo().torchVersion },
     threads: run.threads, started: run.started, updated: new Date().toISOString(),
     complete: stages.every((s) => s.status === 'done' || s.status === 'reused'),
     data: plan.data, stages, methods,
@@ -62,20 +50,11 @@ export function writeResults(dir: string, r: ExperimentResults): void {
   writeFileAtomic(join(dir, RESULTS_FILE), JSON.stringify(r, null, 2) + '\n');
 }
 
-/** The paper's table of an experiment's results (methods without results yet show '-'). */
+/** The paper's table of an experiment's results, as the report shows it (methods without results yet: —). */
 export function resultsTableText(r: ExperimentResults): string {
-  const columns: string[] = [];
-  const rows = Object.entries(r.methods).map(([name, m]) => {
-    const cells = m.eval ? resultCells(m.eval as never) : {};
-    if (m.clusters?.nmi !== undefined) cells.NMI = m.clusters.nmi.toFixed(3);
-    for (const c of Object.keys(cells)) if (!columns.includes(c)) columns.push(c);
-    return { name: m.label === name ? name : `${name} (${m.label})`, cells, status: m.status };
-  });
-  // Linear heads, GAP, kNN, low-shot, NMI; within a group as first seen.
-  const group = (c: string) => (c === 'NMI' ? 4 : /\/class$|%$/.test(c) ? 3 : c.startsWith('kNN') ? 2 : c === 'GAP' ? 1 : 0);
-  columns.sort((a, b) => group(a) - group(b));
-  const head = ['method', ...columns];
+  const { head, rows } = tableCells(paperTable(r));
   const table = new Table({ head, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' }, colAligns: head.map((_, i) => (i === 0 ? 'left' : 'right')) });
-  for (const row of rows) table.push([row.name + (row.status === 'done' ? '' : ` [${row.status}]`), ...columns.map((c) => row.cells[c] ?? '-')]);
-  return `top-1 accuracy (%) on the test split; NMI (0..1) of the clusters the target learned from with the true labels\n${table.toString()}`;
+  const status = Object.values(r.methods).map((m) => m.status);
+  rows.forEach((row, i) => table.push([row[0]! + (status[i] === 'done' ? '' : ` [${status[i]}]`), ...row.slice(1)]));
+  return `top-1 accuracy (%) on the test split; NMI (0..1) of the clusters a target learned from, with the true labels\n${table.toString()}`;
 }

@@ -22,8 +22,10 @@ export interface RunExperimentOptions {
   set?: string[];
   threads?: number;
   quiet?: boolean;
-  /** Where the runner's lines go (default stderr). */
+  /** Where the runner's progress lines go (default stderr). */
   log?: (line: string) => void;
+  /** Where the final table and the paths of results and report go (default stdout). */
+  print?: (line: string) => void;
 }
 
 export interface RunExperimentResult {
@@ -54,6 +56,7 @@ const what = (s: PlannedStage): string => {
 /** Runs (or with dryRun, plans) an experiment. */
 export async function runExperiment(o: RunExperimentOptions): Promise<RunExperimentResult> {
   const log = o.log ?? ((l: string) => void process.stderr.write(l + '\n'));
+  const print = o.print ?? ((l: string) => void process.stdout.write(l + '\n'));
   const config: ExperimentConfig = loadExperiment(o.config, o.set ?? []);
   const plan = buildPlan(config, o.only);
   const dir = resolve(o.out ?? join('runs', config.name));
@@ -116,10 +119,10 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
     save();
     const ran = plan.stages.filter((s) => records.get(s.id)!.status === 'done').length;
     log(`${ran} stages run, ${plan.stages.length - ran - result.failed.length - result.skipped.length} reused${result.failed.length ? `, ${result.failed.length} failed` : ''}${result.skipped.length ? `, ${result.skipped.length} skipped` : ''}, in ${formatSeconds((performance.now() - t0) / 1000)}`);
-    log(resultsTableText(experimentResults(config, plan, records, done, { started, threads: getNumThreads() })));
-    log(`results: ${join(dir, RESULTS_FILE)}`);
+    print(resultsTableText(experimentResults(config, plan, records, done, { started, threads: getNumThreads() })));
+    print(`results: ${join(dir, RESULTS_FILE)}`);
     try {
-      log(`report:  ${await writeReport(dir)}`);
+      print(`report:  ${await writeReport(dir)}`);
     } catch (e) {
       result.failed.push('report');
       log(`report: FAILED: ${(e as Error).message}`);

@@ -55,7 +55,7 @@ test('a run makes every stage once, in DIR/stages by content key, with results.j
     assert.ok(m.eval?.knn && m.eval.lowshot && m.eval.linear, 'every method is evaluated');
   }
   // The table's cells are those of the evaluations.
-  const log = run(['--out', straight]).stderr;
+  const log = run(['--out', straight]).stdout;
   const row = log.split('\n').find((l) => l.startsWith('│ cc_hog '))!;
   const knn = reference.methods.cc_hog!.eval!.knn!.results[0]!.top1;
   assert.ok(row.includes((100 * knn).toFixed(1)), row);

@@ -8,7 +8,17 @@ import { manualSeed } from '../../src/engine/index.js';
 import * as nn from '../../src/nn/index.js';
 import { loadFashionMnist } from '../../src/data/fashion_mnist.js';
 import { Trainer, classify, evaluate } from '../../src/train/index.js';
-import { fashionMnistLoader } from '../../src/cli/demo.js';
+import { Loader, memorySource, Normalize } from '../../src/data/index.js';
+import type { LabeledImages } from '../../src/data/fashion_mnist.js';
+
+// Fashion-MNIST training-set pixel statistics (on [0, 1]).
+const FASHION_MNIST_NORM = { mean: 0.286, std: 0.353 };
+
+/** The first n images of a Fashion-MNIST split as a loader (1 channel, so NHWC = NCHW). */
+function fashionMnistLoader(d: LabeledImages, n: number, o: { batchSize: number; seed: number; shuffle: boolean }): Loader {
+  const source = memorySource(d.images.subarray(0, n * d.height * d.width), [1, d.height, d.width], d.labels.subarray(0, n));
+  return new Loader(source, { ...o, transform: new Normalize(FASHION_MNIST_NORM.mean, FASHION_MNIST_NORM.std), prefetch: false });
+}
 
 test('small CNN: >= 83% Fashion-MNIST test accuracy after one epoch on 20,000 images', async (t) => {
   manualSeed(0);
