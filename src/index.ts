@@ -12,3 +12,4 @@ export * as cluster from './cluster/index.js';
 export * as transfer from './transfer/index.js';
 export * as supervised from './supervised/index.js';
 export * as report from './report/index.js';
+export * as experiment from './experiment/index.js';

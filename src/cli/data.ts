@@ -17,7 +17,7 @@ export function summary(dir: string, m: CacheManifest): string {
   const lines = [
     `cache      ${dir}`,
     `source     ${m.sourceDescription}`,
-    `options    format ${m.config.format}, split ${m.config.split}, size ${m.config.size}, channels ${m.config.channels}, labels ${m.config.labels}`,
+    `options    format ${m.config.format}, split ${m.config.split}, size ${m.config.size}, channels ${m.config.channels}, labels ${m.config.labels}${m.config.limit !== undefined ? `, the first ${m.config.limit} images` : ''}`,
     `images     ${m.count} x [${m.shape.join(', ')}] uint8 in ${m.shards.length} shard${m.shards.length === 1 ? '' : 's'} (${mib(bytes)})`,
   ];
   if (m.classNames && m.classCounts) {

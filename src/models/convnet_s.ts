@@ -1,5 +1,5 @@
 // convnet_s: a small CNN for 32x32 input, the engine's reference model for benchmarks
-// and the demo. conv 5x5 32 -> BN -> ReLU -> maxpool 2; conv 5x5 64 -> BN -> ReLU ->
+// and the accuracy test. conv 5x5 32 -> BN -> ReLU -> maxpool 2; conv 5x5 64 -> BN -> ReLU ->
 // maxpool 2; conv 3x3 128 -> BN -> ReLU -> global average pool; linear to classes.
 import * as nn from '../nn/index.js';
 
