@@ -8,10 +8,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { getNumThreads } from '../../src/engine/index.js';
 import { readExperimentResults, type ExperimentResults } from '../../src/artifacts/index.js';
 import { acquireLock, LOCK_FILE } from '../../src/experiment/index.js';
 import { MAIN, selfsup } from '../helpers/cli.js';
+import { skipBrowser, withPage } from '../helpers/browser.js';
 import { rng } from '../helpers/random.js';
 import { tempFolders } from '../helpers/tmp.js';
 import { tinyExperiment, TINY_EXPERIMENT } from './helpers.js';
@@ -61,6 +63,26 @@ test('a run makes every stage once, in DIR/stages by content key, with results.j
   assert.ok(row.includes((100 * knn).toFixed(1)), row);
   assert.ok(row.includes(reference.methods.cc_hog!.clusters!.nmi!.toFixed(3)), `NMI in ${row}`);
   assert.deepEqual(reference.methods.hog!.eval!.linear!.map((h) => h.name), ['features'], 'HOG itself is evaluated on its features');
+});
+
+test("the run's report renders in Chromium from disk: the table, charts, cluster galleries and retrievals, offline", { skip: skipBrowser }, async () => {
+  const url = pathToFileURL(join(straight, 'report.html')).href;
+  const { errors, requests } = await withPage(url, async (page) => {
+    assert.equal(await page.title(), 'tiny: report');
+    assert.equal(await page.locator('#results-table tbody tr').count(), 4);
+    const charts = page.locator('figure.chart svg');
+    // Per-layer, kNN, low-shot; a loss and an accuracy curve for each of 3 training runs; 2 cluster-size charts.
+    assert.equal(await charts.count(), 3 + 2 * 3 + 2);
+    for (const svg of await charts.all()) assert.ok((await svg.boundingBox())!.width > 100);
+    const imgs = await page.locator('.tile img').evaluateAll((els) => (els as HTMLImageElement[]).map((e) => [e.complete, e.naturalWidth, e.naturalHeight]));
+    // Up to 8 images of each cluster (k = 4) of the 2 clusterings; 4 queries x (1 + 3 neighbours) for 4 methods.
+    const gallery = ['cc_rotation', 'cc_hog'].map((m) => reference.methods[m]!.clusters!.sizes.reduce((a, n) => a + Math.min(8, n), 0));
+    assert.equal(imgs.length, gallery[0]! + gallery[1]! + 4 * 4 * 4);
+    for (const i of imgs) assert.deepEqual(i, [true, 32, 32]);
+    await page.screenshot({ path: join(straight, 'report.png'), fullPage: true });
+  });
+  assert.deepEqual(errors, []);
+  assert.deepEqual(requests, [url]);
 });
 
 test('a second run trains nothing and gives the same results', () => {

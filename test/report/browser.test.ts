@@ -6,30 +6,18 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { writeReport } from '../../src/report/index.js';
+import { skipBrowser as skip, withPage } from '../helpers/browser.js';
 import { tempFolders } from '../helpers/tmp.js';
 import { writeExperiment } from './fixture.js';
 
-const CHROMIUM = '/usr/lib/chromium/chromium';
-const skip = process.env.SELFSUP_SKIP_BROWSER === '1' ? 'SELFSUP_SKIP_BROWSER=1' : false;
 const tmp = tempFolders('report-browser');
 
 test('report.html renders in Chromium from disk, offline', { skip }, async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium ('npm run setup' does), or set SELFSUP_SKIP_BROWSER=1`);
   const dir = tmp('run');
   writeExperiment(dir);
   const url = pathToFileURL(await writeReport(dir)).href;
-  const browser = await chromium.launch({ executablePath: CHROMIUM });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
-    page.on('pageerror', (e) => void errors.push(e.message));
-    page.on('request', (r) => void (r.url().startsWith('data:') || requests.push(r.url())));
-    await page.goto(url, { waitUntil: 'load' });
-
+  const { errors, requests } = await withPage(url, async (page) => {
     assert.equal(await page.title(), 'tiny: report');
     assert.ok(await page.locator('#results-table').isVisible());
     assert.equal(await page.locator('#results-table tbody tr').count(), 3);
@@ -53,9 +41,7 @@ test('report.html renders in Chromium from disk, offline', { skip }, async () =>
 
     await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
     assert.ok(existsSync(join(dir, 'report.png')));
-    assert.deepEqual(errors, []);
-    assert.deepEqual(requests, [url]);
-  } finally {
-    await browser.close();
-  }
+  });
+  assert.deepEqual(errors, []);
+  assert.deepEqual(requests, [url]);
 });
