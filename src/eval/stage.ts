@@ -8,6 +8,7 @@ import { setNumThreads, tensor, type Tensor } from '../engine/index.js';
 import { openCache, type ImageCache } from '../data/cache/index.js';
 import { readNpy } from '../io/npy.js';
 import { FORMATS, inputRef, makeManifest, writeManifestFile, type InputRef, type Manifest } from '../artifacts/manifest.js';
+import type { EvalResultsJson } from '../artifacts/experiment.js';
 import { configOf, parseOptions } from '../util/options.js';
 import { progress } from '../util/progress.js';
 import { openEvalModel, type EvalModel } from './model.js';
@@ -37,6 +38,10 @@ export interface EvalResults {
   lowshot?: { head: string; results: LowShotSetting[] };
   seconds: Record<string, number>;
 }
+
+// results.json restates EvalResults (artifacts sit below eval): this stops compiling if they drift.
+const sameShape: EvalResults extends EvalResultsJson ? true : never = true;
+void sameShape;
 
 export interface EvalOutput {
   out: string;
