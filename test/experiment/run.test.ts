@@ -71,8 +71,8 @@ test("the run's report renders in Chromium from disk: the table, charts, cluster
     assert.equal(await page.title(), 'tiny: report');
     assert.equal(await page.locator('#results-table tbody tr').count(), 4);
     const charts = page.locator('figure.chart svg');
-    // Per-layer, kNN, low-shot; a loss and an accuracy curve for each of 3 training runs; 2 cluster-size charts.
-    assert.equal(await charts.count(), 3 + 2 * 3 + 2);
+    // Per-layer, kNN, low-shot; the curves (loss and accuracy) of each of 3 training runs; 2 cluster-size charts.
+    assert.equal(await charts.count(), 3 + 3 + 2);
     for (const svg of await charts.all()) assert.ok((await svg.boundingBox())!.width > 100);
     const imgs = await page.locator('.tile img').evaluateAll((els) => (els as HTMLImageElement[]).map((e) => [e.complete, e.naturalWidth, e.naturalHeight]));
     // Up to 8 images of each cluster (k = 4) of the 2 clusterings; 4 queries x (1 + 3 neighbours) for 4 methods.
