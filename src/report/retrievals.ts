@@ -42,7 +42,7 @@ async function methodRetrievals(ctx: ReportContext, method: string): Promise<str
       const label = q.labels?.[n] ?? bank.labels?.[j];
       const wrong = qLabel !== undefined && label !== undefined && label !== qLabel;
       const sim = q.similarities[n];
-      const caption = [className(bank, label), sim !== undefined ? sim.toFixed(2) : `#${row}`].filter(Boolean).join(' ');
+      const caption = [className(bank, label), sim !== undefined ? sim.toFixed(3) : `#${row}`].filter(Boolean).join(' ');
       tiles.push(pngDataUri(bank.images[j]!, bank.shape).then((uri) => ({ uri, caption, ...(wrong ? { kind: 'wrong' as const } : {}) })));
     }
     rows.push(tilesHtml(await Promise.all(tiles)));
