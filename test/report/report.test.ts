@@ -79,7 +79,7 @@ test('the report of a finished experiment: table, charts, galleries, retrievals,
   assert.deepEqual(await Promise.all(images(retrievals).map(firstPixel)), [testPixel(1), ...[4, 1, 7].map(trainPixel), testPixel(4), ...[13, 2, 10].map(trainPixel)]);
   assert.equal(count(retrievals, /class="tile query"/g), 2);
   assert.equal(count(retrievals, /class="tile wrong"/g), 1);
-  assert.match(retrievals, /<div class="tile wrong"><img[^>]*><span>bag 0\.80<\/span>/);
+  assert.match(retrievals, /<div class="tile wrong"><img[^>]*><span>bag 0\.800<\/span>/);
 
   const times = tableOf(html, 'times-table');
   assert.equal(times.rows.length, 10);
