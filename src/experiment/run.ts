@@ -21,6 +21,8 @@ export interface RunExperimentOptions {
   /** KEY.PATH=VALUE overrides of the file. */
   set?: string[];
   threads?: number;
+  /** The training stages' device, over their own option. */
+  device?: string;
   quiet?: boolean;
   /** Where the runner's progress lines go (default stderr). */
   log?: (line: string) => void;
@@ -60,7 +62,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
   const config: ExperimentConfig = loadExperiment(o.config, o.set ?? []);
   const plan = buildPlan(config, o.only);
   const dir = resolve(o.out ?? join('runs', config.name));
-  const ctx: StageContext = { dir, stages: new Map(plan.stages.map((s) => [s.id, s])), quiet: o.quiet ?? false };
+  const ctx: StageContext = { dir, stages: new Map(plan.stages.map((s) => [s.id, s])), quiet: o.quiet ?? false, ...(o.device ? { device: o.device } : {}) };
   const done = new Map<string, StageDone>();
   for (const s of plan.stages) {
     const d = finishedStage(ctx, s);

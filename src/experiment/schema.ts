@@ -8,6 +8,9 @@ export const runSchema = z.strictObject({
   dryRun: field(z.boolean().default(false), { description: 'print the plan (which stages run, which are reused) and stop', role: 'control' }),
   only: field(z.array(z.string()).min(1).optional(), { description: 'run only these methods (and those they start from)', role: 'control', arg: 'method,...' }),
   set: field(z.array(z.string()).optional(), { description: 'override keys of the file, e.g. data.train.source=/images (paths relative to the current folder)', role: 'control', arg: 'key=value,...' }),
+  device: field(z.string().regex(/^(auto|cpu|cuda(:\d+)?)$/, 'expected auto, cpu, cuda or cuda:N').optional(), {
+    description: "where the training stages run (each stage's own device option otherwise: auto)", role: 'control', arg: 'device',
+  }),
   threads: field(z.int().min(1).optional(), { description: "intra-op threads (default: libtorch's)", role: 'control' }),
   quiet: field(z.boolean().default(false), { description: "no stage progress bars (the runner's lines stay)", role: 'control' }),
 });

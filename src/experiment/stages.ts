@@ -35,6 +35,8 @@ export interface StageContext {
   dir: string;
   stages: Map<string, PlannedStage>;
   quiet: boolean;
+  /** The training stages' device (--device), over their own option. */
+  device?: string;
 }
 
 /** The artifact of a stage, absolute. */
@@ -63,20 +65,21 @@ export async function runStage(ctx: StageContext, s: PlannedStage): Promise<Stag
     const r = await f();
     if (r.status !== 'completed') throw new StageInterrupted(`${s.id}: ${r.status} at step ${r.step}`);
   };
-  // A folder from an interrupted run goes on where it stopped.
+  // A folder from an interrupted run goes on where it stopped; the device is not part of the stage.
   const resume = existsSync(join(out, 'config.json'));
+  const device = ctx.device ? { device: ctx.device } : {};
   switch (s.kind) {
     case 'data':
       await prepareCache(String(s.options.source), opts({ out }));
       break;
     case 'pretext':
-      await train(() => trainPretext(opts({ data: input('data'), out, resume })));
+      await train(() => trainPretext(opts({ data: input('data'), out, resume, ...device })));
       break;
     case 'supervised':
-      await train(() => trainSupervised(opts({ data: input('data'), out, resume })));
+      await train(() => trainSupervised(opts({ data: input('data'), out, resume, ...device })));
       break;
     case 'transfer':
-      await train(() => trainTransfer(opts({ clusters: input('clusters'), data: input('data'), out, resume })));
+      await train(() => trainTransfer(opts({ clusters: input('clusters'), data: input('data'), out, resume, ...device })));
       break;
     case 'features': {
       const source = String(s.options.source).replace(/^model(?=$|@)/, () => `model:${input('model')}`);

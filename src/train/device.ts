@@ -3,13 +3,17 @@ import { cuda, buildInfo, type Device } from '../engine/index.js';
 import type { Module } from '../nn/index.js';
 import type { Batch } from '../data/loader/index.js';
 
-export type TrainDevice = 'cpu' | 'cuda' | `cuda:${number}`;
+export type TrainDevice = 'auto' | 'cpu' | 'cuda' | `cuda:${number}`;
 
-/** 'cpu' or 'cuda:<index>' ('cuda' is 'cuda:0'); a clear error for a bad name or a missing device. */
+/**
+ * 'cpu' or 'cuda:<index>' ('cuda' is 'cuda:0'; 'auto' is cuda:0 when a CUDA device is visible,
+ * else cpu); a clear error for a bad name or a missing device.
+ */
 export function resolveDevice(device: unknown): Device {
-  if (typeof device !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(device)) {
-    throw new Error(`device must be 'cpu', 'cuda' or 'cuda:<index>' (e.g. 'cuda:1'), got ${JSON.stringify(device)}`);
+  if (typeof device !== 'string' || !/^(auto|cpu|cuda(:\d+)?)$/.test(device)) {
+    throw new Error(`device must be 'auto', 'cpu', 'cuda' or 'cuda:<index>' (e.g. 'cuda:1'), got ${JSON.stringify(device)}`);
   }
+  if (device === 'auto') return cuda.deviceCount() > 0 ? 'cuda:0' : 'cpu';
   if (device === 'cpu') return device;
   const index = device === 'cuda' ? 0 : Number(device.slice('cuda:'.length));
   const count = cuda.deviceCount();

@@ -13,6 +13,7 @@ import type { Module } from '../nn/index.js';
 import { MANIFEST_FILE, makeManifest, writeManifestFile, type InputRef } from '../artifacts/manifest.js';
 import { CONFIG_FILE, RUN_VERSION, type RunFormat } from '../artifacts/run_folder.js';
 import { Trainer, type TrainResult, type TrainTask } from './trainer.js';
+import { resolveDevice } from './device.js';
 import type { ParamGroupConfig } from './recipe.js';
 import { checkRunFolder, lastEpoch, openTrainingCache, recipeOf, saveFinishedRun, type RunTrainConfig } from './run_folder.js';
 import type { TrainStageOptions } from './schema.js';
@@ -101,6 +102,8 @@ export async function trainRun<C extends RunConfig>(spec: RunSpec<C>): Promise<R
   const dir = resolve(o.out);
   if (o.threads) setNumThreads(o.threads);
   setDeterministic(o.deterministic);
+  // Before anything is written: a missing device leaves no half-made run folder.
+  const device = resolveDevice(o.device);
   checkRunFolder(dir, o.resume);
   const started = new Date().toISOString();
   const cache = openTrainingCache(o.data, o.memory);
@@ -122,7 +125,7 @@ export async function trainRun<C extends RunConfig>(spec: RunSpec<C>): Promise<R
     const { model, task, trunk, paramGroups } = spec.build(config);
     const trainer = new Trainer({
       model, task, loader, epochs: t.epochs, seed: t.seed, outDir: dir, resume: o.resume, ...recipeOf(t), ...(paramGroups ? { paramGroups } : {}),
-      checkpointEvery: o.checkpointEvery, stopAfterSteps: o.maxSteps, quiet: o.quiet, label: spec.label,
+      checkpointEvery: o.checkpointEvery, stopAfterSteps: o.maxSteps, quiet: o.quiet, label: spec.label, device,
       ...(valLoader ? { validation: { loader: valLoader } } : {}),
       meta: { run: config.format, ...spec.info(config) },
     });

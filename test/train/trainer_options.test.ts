@@ -8,7 +8,7 @@ import { F, cuda, manualSeed, noGrad } from '../../src/engine/index.js';
 import * as nn from '../../src/nn/index.js';
 import { Loader, memorySource } from '../../src/data/index.js';
 import {
-  Trainer, classify, stderrLogger, epochLine,
+  Trainer, classify, stderrLogger, epochLine, resolveDevice,
   type TrainTask, type LossOutput, type TrainerOptions, type TrainLogger, type EpochMetrics, type BackwardContext,
 } from '../../src/train/index.js';
 import { assertClose } from '../helpers/assert.js';
@@ -208,8 +208,10 @@ test('device: a bad name or a missing CUDA device is a clear error', () => {
   const { model } = net(9);
   const make = (device: string) => () => new Trainer(options(model, { device: device as TrainerOptions['device'] }));
   for (const bad of ['gpu', 'CPU', 'cuda:', 'cuda:-1', 'cuda0', '']) {
-    assert.throws(make(bad), new RegExp(`^Error: device must be 'cpu', 'cuda' or 'cuda:<index>' \\(e\\.g\\. 'cuda:1'\\), got "${bad}"`));
+    assert.throws(make(bad), new RegExp(`^Error: device must be 'auto', 'cpu', 'cuda' or 'cuda:<index>' \\(e\\.g\\. 'cuda:1'\\), got "${bad}"`));
   }
+  // auto: the first CUDA device when one is visible, else the CPU.
+  assert.equal(resolveDevice('auto'), cuda.isAvailable() ? 'cuda:0' : 'cpu');
   assert.throws(make('cuda:99'), /device 'cuda:99' is not available: /);
   if (!cuda.isAvailable()) {
     for (const d of ['cuda', 'cuda:0']) assert.throws(make(d), new RegExp(`device '${d}' is not available: (no CUDA device is visible|this libtorch build has no CUDA support)`));
