@@ -6,6 +6,7 @@
 // SELFSUP_GLOO); without them every binding but distAvailable throws, saying so.
 #include "common.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -185,15 +186,30 @@ OP(allReduceCoalesced,
   return env.Undefined();
 )
 
-// (tensors, root, timeoutMs?): each tensor takes root's values, in place.
+// (tensors, root, timeoutMs?): each tensor takes root's values, in place. Tensors of one dtype
+// travel as one message (flattened, copied back), as DDP broadcasts its buffers.
 OP(broadcast,
   std::vector<at::Tensor> ts = Tensors(info[0]);
   CheckCpu(ts);
   c10d::BroadcastOptions o;
   o.rootRank = Int(info[1]);
-  for (auto& t : ts) {
-    std::vector<at::Tensor> one{t};
-    Wait(G().broadcast(one, o), info[2]);
+  std::vector<at::ScalarType> dtypes;
+  for (const auto& t : ts) {
+    if (std::find(dtypes.begin(), dtypes.end(), t.scalar_type()) == dtypes.end()) dtypes.push_back(t.scalar_type());
+  }
+  for (const auto dtype : dtypes) {
+    std::vector<at::Tensor> group, rows;
+    for (const auto& t : ts) {
+      if (t.scalar_type() == dtype) group.push_back(t), rows.push_back(t.view({-1}));
+    }
+    std::vector<at::Tensor> flat{group.size() == 1 ? rows.front() : at::cat(rows, 0)};
+    Wait(G().broadcast(flat, o), info[2]);
+    if (group.size() == 1) continue;
+    int64_t offset = 0;
+    for (auto& t : group) {
+      t.view({-1}).copy_(flat[0].narrow(0, offset, t.numel()));
+      offset += t.numel();
+    }
   }
   return env.Undefined();
 )

@@ -92,7 +92,7 @@ export interface RunResult {
   dir: string;
   status: TrainResult['status'];
   step: number;
-  /** Present when the run completed. */
+  /** Present when the run completed (on rank 0 of several processes). */
   summary?: RunSummary;
   /** The run's content key, when it completed. */
   key?: string;

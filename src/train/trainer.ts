@@ -381,6 +381,7 @@ export class Trainer {
       this.logger.info(`data parallel: ${world} processes x batch ${o.loader.batchSize} = global batch ${world * o.loader.batchSize}`);
     }
     const params = this.model.parameters().filter((p) => p.requiresGrad);
+    const buffers = this.model.buffers();
     let stopVotes = 0;
     const loader = o.loader;
     const perEpoch = loader.batchesPerEpoch;
@@ -412,7 +413,11 @@ export class Trainer {
         const res = tidy((): StepResult => {
           try {
             const b = batchOn(batch, this.device);
-            const out = o.task.forward(this.model, b, new Rng(deriveSeed(this.seed, TASK_STREAM, batch.epoch, batch.batch)));
+            // As DDP's broadcast_buffers: every rank's forward uses rank 0's BatchNorm statistics.
+            if (world > 1) broadcastFromRankZero(buffers);
+            // Ranks draw apart: batch b of rank r is draw b * world + r (one process: b).
+            const draw = world > 1 ? batch.batch * world + rank() : batch.batch;
+            const out = o.task.forward(this.model, b, new Rng(deriveSeed(this.seed, TASK_STREAM, batch.epoch, draw)));
             const l = lossOf(out, o.labelSmoothing);
             const lossValue = l.item();
             if (!Number.isFinite(lossValue)) return { loss: lossValue, count: 0, correct: null };
