@@ -32,7 +32,9 @@ async function twoRanks(cmd: string, args: string[]): Promise<Record<string, num
     const env = { ...process.env, RANK: String(r), WORLD_SIZE: '2', LOCAL_RANK: String(r), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), OMP_NUM_THREADS: '1' };
     const c = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
+    const deadline = setTimeout(() => c.kill('SIGKILL'), 300_000); // a hung rank fails the round
     c.stdout.on('data', (d) => (out += d));
+    c.on('close', (code) => clearTimeout(deadline));
     c.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} rank ${r} exited ${code}`))));
   })));
   return JSON.parse(outs[0]!.trim().split('\n').pop()!) as Record<string, number>;

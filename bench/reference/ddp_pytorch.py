@@ -77,7 +77,10 @@ def main():
             "imagesPerSec": round(a.batch * world * 1000 / ms, 1), "gradientMB": numel * 4 / 1e6,
             "allreduceMs": round(allreduce_ms, 3), "allreduceMBps": round(numel * 4 / 1e3 / allreduce_ms, 1), "torch": torch.__version__,
         }))
-    dist.destroy_process_group()
+    # destroy_process_group() hung on rank 0 here (torch 1.13): a barrier, then leave.
+    dist.barrier()
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
