@@ -10,7 +10,8 @@
         "src/shape.cc",
         "src/nn.cc",
         "src/autograd.cc",
-        "src/cluster.cc"
+        "src/cluster.cc",
+        "src/distributed.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -58,6 +58,9 @@ const include = t.system ? '/usr/include' : join(t.root, 'include');
 const libdir = t.libdir ?? join(t.root, 'lib');
 const includes = [include, join(include, 'torch/csrc/api/include')];
 const cuda = existsSync(join(libdir, 'libtorch_cuda.so'));
+// c10d's ProcessGroupGloo needs Gloo's headers (Debian libgloo-dev); without them the addon is
+// built without the distributed bindings' group, which then report how to get it.
+const gloo = includes.some((d) => existsSync(join(d, 'gloo', 'config.h'))) || existsSync('/usr/include/gloo/config.h');
 const libs = ['-ltorch', '-ltorch_cpu', '-lc10'];
 // CUDA kernels register themselves at load time: keep libtorch_cuda linked although no symbol is used.
 if (cuda) libs.unshift('-Wl,--no-as-needed', '-ltorch_cuda', '-lc10_cuda', '-Wl,--as-needed');
@@ -67,8 +70,8 @@ const out = {
   include: includes,
   libdirs: [libdir],
   libs: [`-L${libdir}`, ...(t.system ? [] : [`-Wl,-rpath,${libdir}`]), ...libs],
-  cflags: [`-D_GLIBCXX_USE_CXX11_ABI=${t.abi}`, ...(cuda ? ['-DSELFSUP_CUDA=1'] : [])],
-  describe: [`libtorch from ${t.kind}: ${t.root} (lib ${libdir}, cuda ${cuda ? 'yes' : 'no'})`],
+  cflags: [`-D_GLIBCXX_USE_CXX11_ABI=${t.abi}`, ...(cuda ? ['-DSELFSUP_CUDA=1'] : []), ...(gloo ? ['-DUSE_C10D_GLOO', '-DSELFSUP_GLOO=1'] : [])],
+  describe: [`libtorch from ${t.kind}: ${t.root} (lib ${libdir}, cuda ${cuda ? 'yes' : 'no'}, gloo ${gloo ? 'yes' : 'no'})`],
 }[what];
 if (!out) {
   console.error('usage: node scripts/libtorch.mjs include|libdirs|libs|cflags|describe');

@@ -30,7 +30,8 @@ wanted=()
 command -v g++ >/dev/null || wanted+=(g++)
 command -v make >/dev/null || wanted+=(make)
 command -v python3 >/dev/null || wanted+=(python3)
-if [[ -z "${LIBTORCH:-}" && "${LIBTORCH_USE_PYTORCH:-}" != 1 ]]; then wanted+=(libtorch-dev); fi
+# libgloo-dev: the Gloo headers libtorch's c10d (ProcessGroupGloo) is built against (several processes).
+if [[ -z "${LIBTORCH:-}" && "${LIBTORCH_USE_PYTORCH:-}" != 1 ]]; then wanted+=(libtorch-dev libgloo-dev); fi
 # chromium: the headless browser the report's test opens report.html in; python3-onnx: the ONNX
 # checker the export tests run.
 if [[ $install == 1 ]]; then wanted+=(libopenblas0-pthread dataset-fashion-mnist chromium python3-onnx); fi

@@ -5,6 +5,7 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as models from './models/index.js';
 export * as data from './data/index.js';
+export * as distributed from './distributed/index.js';
 export * as train from './train/index.js';
 export * as pretext from './pretext/index.js';
 export * as features from './features/index.js';

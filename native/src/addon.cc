@@ -18,6 +18,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterNN(env, exports);
   RegisterAutograd(env, exports);
   RegisterCluster(env, exports);
+  RegisterDistributed(env, exports);
   return exports;
 }
 

@@ -61,7 +61,7 @@ export function evalCommand(): Command {
         if (r.status === 'interrupted') process.exitCode = 130;
         return;
       }
-      if (!o.quiet) console.log(`fine-tuned ${o.model}: test top-1 ${pct(r.summary!.testAccuracy)} (${r.summary!.testImages} images); run ${r.dir}`);
+      if (!o.quiet && r.summary) console.log(`fine-tuned ${o.model}: test top-1 ${pct(r.summary!.testAccuracy)} (${r.summary!.testImages} images); run ${r.dir}`);
     }),
   );
   ev.addCommand(

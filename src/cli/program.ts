@@ -12,12 +12,15 @@ import { trainCommand } from './train.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 import { exportCommand } from './export.js';
+import { launchCommand } from './launch.js';
 
 export function buildProgram(): Command {
   const program = new Command()
   .name('selfsup')
   .description('Self-supervised representation learning with knowledge transfer (Noroozi et al., CVPR 2018), on libtorch')
-  .version('0.1.0');
+  .version('0.1.0')
+  // launch passes everything after its own options to the command it starts.
+  .enablePositionalOptions();
   program.addCommand(demoCommand());
   program.addCommand(benchCommand());
   program.addCommand(dataCommand());
@@ -30,5 +33,6 @@ export function buildProgram(): Command {
   program.addCommand(reportCommand());
   program.addCommand(runCommand());
   program.addCommand(exportCommand());
+  program.addCommand(launchCommand());
   return program;
 }

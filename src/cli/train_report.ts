@@ -8,8 +8,9 @@ export function reportRun(r: RunResult, what: string, chanceLabel: string, quiet
     if (r.status === 'interrupted') process.exitCode = 130;
     return;
   }
-  if (quiet) return;
-  const s = r.summary!;
+  // Ranks other than 0 of a data-parallel run have no summary: rank 0 reports.
+  if (quiet || !r.summary) return;
+  const s = r.summary;
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const val = s.valAccuracy === null ? '' : `; validation ${pct(s.valAccuracy)} (held-out images, eval mode)`;
   console.log(`${what}: training accuracy ${pct(s.trainAccuracy)} (last epoch's steps, with augmentation and dropout)${val}; ${chanceLabel} ${pct(s.chance)}`);

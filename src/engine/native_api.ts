@@ -386,8 +386,42 @@ export interface ClusterOps {
   assignedSqDistanceSum(x: Handle, centroids: Handle, labels: Handle): number;
 }
 
+/** allReduce's reduction: 0 sum, 1 average (sum / world size), 2 max, 3 min. */
+export type ReduceOpCode = 0 | 1 | 2 | 3;
+
+/**
+ * distributed.cc: libtorch's c10d, one TCPStore and one ProcessGroupGloo per process. Collectives
+ * take contiguous CPU tensors, work in place, block until done on this rank, and throw when a peer
+ * is gone or the group's timeout passes. Built without Gloo, every one but distAvailable throws.
+ */
+export interface DistributedOps {
+  /** Whether the addon was built with Gloo. */
+  distAvailable(): boolean;
+  /** Rank 0 (isServer) listens on host:port, the others connect (retrying up to timeoutMs); returns the port. */
+  storeConnect(host: string, port: number, isServer: boolean, worldSize: number, timeoutMs: number): number;
+  storeSet(key: string, value: string): void;
+  /** Waits for the key up to the store's timeout. */
+  storeGet(key: string): string;
+  /** Adds to a counter key (made at 0); returns the new value. */
+  storeAdd(key: string, amount: number): number;
+  /** Whether every key is set, without waiting. */
+  storeCheck(keys: readonly string[]): boolean;
+  /** Connects every pair of ranks through the store; hostname: the address Gloo binds ('' : this machine's name). */
+  processGroupInit(rank: number, worldSize: number, timeoutMs: number, hostname: string, threads: number): void;
+  processGroupDestroy(): void;
+  /** Reduces each tensor across ranks, in place. */
+  allReduce(tensors: readonly Handle[], op: ReduceOpCode, timeoutMs?: number): void;
+  /** Sums or averages every tensor, flattened into buckets of one dtype up to bucketBytes, all buckets in flight together. */
+  allReduceCoalesced(tensors: readonly Handle[], bucketBytes: number, average: boolean, timeoutMs?: number): void;
+  /** Each tensor takes rank root's values, in place. */
+  broadcast(tensors: readonly Handle[], root: number, timeoutMs?: number): void;
+  barrier(timeoutMs?: number): void;
+  /** Every rank's tensor (all of one shape), in rank order. */
+  allGather(tensor: Handle, timeoutMs?: number): Handle[];
+}
+
 /** Every function of the addon. */
-export type NativeApi = HandleOps & CreateOps & MathOps & ShapeOps & NnOps & AutogradOps & ClusterOps;
+export type NativeApi = HandleOps & CreateOps & MathOps & ShapeOps & NnOps & AutogradOps & ClusterOps & DistributedOps;
 
 // A group's names as a tuple, checked to list every function of its interface and no other.
 const group =
@@ -436,4 +470,8 @@ export const NATIVE_FUNCTIONS = {
     'setRequiresGrad', 'requiresGrad', 'isLeaf', 'grad', 'setGrad', 'backward', 'retainGrad', 'detach', 'gradFn',
   ]),
   cluster: group<ClusterOps>()(['nearestCentroidsInto', 'assignedSqDistanceSum']),
+  distributed: group<DistributedOps>()([
+    'distAvailable', 'storeConnect', 'storeSet', 'storeGet', 'storeAdd', 'storeCheck', 'processGroupInit', 'processGroupDestroy',
+    'allReduce', 'allReduceCoalesced', 'broadcast', 'barrier', 'allGather',
+  ]),
 } as const;

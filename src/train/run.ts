@@ -2,6 +2,8 @@
 // cluster classification, supervised training and fine-tuning: check the folder, open the cache, write (or, on resume, read) the run's
 // config, split train/validation, build loaders, seed and build the network, run the Trainer,
 // then write model, trunk, summary and, last, the artifact manifest.
+// With several processes every rank trains on its shard; rank 0 alone writes the folder (the
+// others read only a resumed run's config.json) and finishes the run.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { manualSeed, setDeterministic, setNumThreads } from '../engine/index.js';
@@ -17,6 +19,7 @@ import { resolveDevice } from './device.js';
 import type { ParamGroupConfig } from './recipe.js';
 import { checkRunFolder, lastEpoch, openTrainingCache, recipeOf, saveFinishedRun, type RunTrainConfig } from './run_folder.js';
 import type { TrainStageOptions } from './schema.js';
+import { isMain, distributedShard, checkSameOnAllRanks } from '../distributed/index.js';
 
 /** What every run's config.json holds. */
 export interface RunConfig {
@@ -90,7 +93,7 @@ export interface RunResult {
   dir: string;
   status: TrainResult['status'];
   step: number;
-  /** Present when the run completed. */
+  /** Present when the run completed (on rank 0 of several processes). */
   summary?: RunSummary;
   /** The run's content key, when it completed. */
   key?: string;
@@ -104,12 +107,13 @@ export async function trainRun<C extends RunConfig>(spec: RunSpec<C>): Promise<R
   setDeterministic(o.deterministic);
   // Before anything is written: a missing device leaves no half-made run folder.
   const device = resolveDevice(o.device);
-  checkRunFolder(dir, o.resume);
+  if (isMain()) checkRunFolder(dir, o.resume);
   const started = new Date().toISOString();
   const cache = openTrainingCache(o.data, o.memory);
   try {
     const config = o.resume ? spec.resumed(dir, cache) : { ...spec.newConfig(cache), options: spec.manifestConfig };
-    if (!o.resume) {
+    checkSameOnAllRanks('the run\'s config', JSON.stringify(config));
+    if (!o.resume && isMain()) {
       // The config last: a folder with a config has all that a resume reads.
       mkdirSync(dir, { recursive: true });
       spec.onStart?.(dir, config);
@@ -118,7 +122,7 @@ export async function trainRun<C extends RunConfig>(spec: RunSpec<C>): Promise<R
     const t = config.train;
     const { train, val } = trainValSplit(cache.count, { valFraction: t.valFraction, seed: t.seed });
     const d = spec.data(config);
-    const loader = new Loader(cache, { batchSize: t.batchSize, seed: t.seed, indices: train, dropLast: true, transform: d.transform, labels: d.labels, balanced: d.balanced });
+    const loader = new Loader(cache, { batchSize: t.batchSize, seed: t.seed, indices: train, dropLast: true, transform: d.transform, labels: d.labels, balanced: d.balanced, shard: distributedShard() });
     const valLoader = val.length > 0 ? new Loader(cache, { batchSize: t.batchSize, seed: t.seed + 1, indices: val, shuffle: false, transform: d.valTransform, labels: d.labels }) : null;
     // The weights' initialisation draws from libtorch's generator: seeded, a run is repeatable.
     manualSeed(t.seed);
@@ -132,7 +136,7 @@ export async function trainRun<C extends RunConfig>(spec: RunSpec<C>): Promise<R
     try {
       const t0 = performance.now();
       const r = await trainer.fit();
-      if (r.status !== 'completed') return { dir, status: r.status, step: r.step };
+      if (r.status !== 'completed' || !isMain()) return { dir, status: r.status, step: r.step };
       const last = r.epochs.at(-1) ?? lastEpoch(dir);
       const base: RunSummary = {
         trainAccuracy: last?.accuracy ?? NaN, valAccuracy: last?.valAccuracy ?? null, valLoss: last?.valLoss ?? null,

@@ -13,9 +13,16 @@
 // state the next step of an uninterrupted run starts from. The caller seeds libtorch before
 // building the model (trainRun does). Only the CPU generator is saved: on CUDA, random ops that
 // run on the device, e.g. dropout, draw differently after a resume.
+//
+// Several processes (a process group set up: see src/distributed): data parallel as PyTorch's
+// DDP. Every rank starts from rank 0's parameters and buffers, reads its own shard of each epoch
+// (the loader's shard option), and averages its gradients with the others' after backward
+// (before afterBackward), so all ranks take the same steps. A stop (signal) is agreed through
+// the same allreduce, so every rank stops after the same step. Only rank 0 writes files; the
+// epoch metrics are over every rank's samples.
 import { appendFileSync, existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { F, tidy, noGrad, getRngState, setRngState, getNumThreads, fromBytes, type Tensor, type Device } from '../engine/index.js';
+import { F, tidy, noGrad, getRngState, setRngState, getNumThreads, fromBytes, tensor, type Tensor, type Device } from '../engine/index.js';
 import { saveCheckpoint, loadCheckpoint, writeFileAtomic } from '../io/index.js';
 import type { Module } from '../nn/index.js';
 import type { Optimizer, LRScheduler } from '../optim/index.js';
@@ -25,6 +32,7 @@ import { buildOptimizer, buildScheduler, type OptimConfig, type ParamGroupConfig
 import type { Progress } from '../util/progress.js';
 import { stderrLogger, silentLogger, type TrainLogger } from './logger.js';
 import { resolveDevice, moduleDevice, batchOn, type TrainDevice } from './device.js';
+import { worldSize, rank, isMain, allReduce, averageGradients, broadcastFromRankZero } from '../distributed/index.js';
 
 /** What a classifying task makes of one batch: class scores and the classes they should predict. */
 export interface TaskOutput {
@@ -107,8 +115,10 @@ export interface TrainerOptions {
   quiet?: boolean;
   /** Receives the epoch lines, progress bars and notices. */
   logger?: TrainLogger;
-  /** Called after each step's backward pass, before the optimiser step (gradient clipping, averaging). */
+  /** Called after each step's backward pass (and the gradients' averaging across ranks), before the optimiser step (e.g. clipping). */
   afterBackward?: (ctx: BackwardContext) => void;
+  /** Bytes per allreduce bucket of the gradients with several processes (default 25 MiB, as PyTorch DDP). */
+  bucketBytes?: number;
   /** JSON-able information saved in every checkpoint (config, ...). */
   meta?: object;
 }
@@ -262,6 +272,13 @@ export class Trainer {
     for (const [k, v] of [['checkpointEvery', o.checkpointEvery], ['logEvery', o.logEvery], ['stopAfterSteps', o.stopAfterSteps]] as const) {
       if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new RangeError(`${k} must be a non-negative integer, got ${v}`);
     }
+    const world = worldSize();
+    if (world > 1 && (o.loader.shard.count !== world || o.loader.shard.rank !== rank())) {
+      throw new Error(
+        `rank ${rank()} of ${world}: the training loader must read this rank's shard (LoaderOptions.shard = distributedShard()), ` +
+          `it reads shard ${o.loader.shard.rank} of ${o.loader.shard.count}`,
+      );
+    }
     this.o = o;
     this.model = o.model;
     this.seed = o.seed ?? o.loader.seed;
@@ -337,6 +354,10 @@ export class Trainer {
   /** Saves the current state as outDir's checkpoint (atomically). */
   saveCheckpoint(): void {
     if (!this.checkpointPath || this.#lastCheckpointStep === this.#state.step) return;
+    if (!isMain()) {
+      this.#lastCheckpointStep = this.#state.step;
+      return;
+    }
     const rng = tidy(() => getRngState().rawData());
     const l = this.o.loader;
     const trainer = { ...this.#state, batchSize: l.batchSize, batchesPerEpoch: l.batchesPerEpoch, seed: this.seed, threads: getNumThreads(), torchRng: Buffer.from(rng).toString('base64') };
@@ -353,7 +374,15 @@ export class Trainer {
   async fit(): Promise<TrainResult> {
     const o = this.o;
     const resumedFrom = o.resume ? this.restore() : 0;
-    if (!o.resume && this.metricsPath && existsSync(this.metricsPath)) writeFileAtomic(this.metricsPath, '');
+    if (!o.resume && isMain() && this.metricsPath && existsSync(this.metricsPath)) writeFileAtomic(this.metricsPath, '');
+    const world = worldSize();
+    if (world > 1) {
+      broadcastFromRankZero([...this.model.parameters(), ...this.model.buffers()]);
+      this.logger.info(`data parallel: ${world} processes x batch ${o.loader.batchSize} = global batch ${world * o.loader.batchSize}`);
+    }
+    const params = this.model.parameters().filter((p) => p.requiresGrad);
+    const buffers = this.model.buffers();
+    let stopVotes = 0;
     const loader = o.loader;
     const perEpoch = loader.batchesPerEpoch;
     const checkpointEvery = o.checkpointEvery ?? 500;
@@ -384,12 +413,17 @@ export class Trainer {
         const res = tidy((): StepResult => {
           try {
             const b = batchOn(batch, this.device);
-            const out = o.task.forward(this.model, b, new Rng(deriveSeed(this.seed, TASK_STREAM, batch.epoch, batch.batch)));
+            // As DDP's broadcast_buffers: every rank's forward uses rank 0's BatchNorm statistics.
+            if (world > 1) broadcastFromRankZero(buffers);
+            // Ranks draw apart: batch b of rank r is draw b * world + r (one process: b).
+            const draw = world > 1 ? batch.batch * world + rank() : batch.batch;
+            const out = o.task.forward(this.model, b, new Rng(deriveSeed(this.seed, TASK_STREAM, batch.epoch, draw)));
             const l = lossOf(out, o.labelSmoothing);
             const lossValue = l.item();
             if (!Number.isFinite(lossValue)) return { loss: lossValue, count: 0, correct: null };
             this.optimizer.zeroGrad();
             l.backward();
+            if (world > 1) stopVotes = averageGradients(params, { bucketBytes: o.bucketBytes, vote: signal ? 1 : 0 });
             o.afterBackward?.({ step: st.step + 1, model: this.model, optimizer: this.optimizer });
             this.optimizer.step();
             return resultOf(out, lossValue, b);
@@ -413,19 +447,20 @@ export class Trainer {
         add(st.sums, res, seconds);
         add(st.window, res, seconds);
         const acc = accuracy(st.sums);
-        bar!.tick(1, { loss: st.sums.loss / st.sums.count, ...(Number.isNaN(acc) ? {} : { acc }), 'img/s': st.sums.steps > 0 ? (st.sums.steps * loader.batchSize) / st.sums.seconds : 0 });
+        bar!.tick(1, { loss: st.sums.loss / st.sums.count, ...(Number.isNaN(acc) ? {} : { acc }), 'img/s': st.sums.steps > 0 ? (st.sums.steps * loader.batchSize * world) / st.sums.seconds : 0 });
 
         if (logEvery > 0 && st.step % logEvery === 0) {
           const w = st.window;
           const groups = this.optimizer.paramGroups;
           const lrs = groups.length > 1 ? { lrs: groups.map((g) => g.lr) } : {};
-          this.#log({ type: 'step', step: st.step, epoch: st.epoch, batch: st.batch, loss: w.loss / w.count, accuracy: accuracy(w), lr: this.lr, ...lrs, imagesPerSecond: (w.steps * loader.batchSize) / w.seconds });
+          this.#log({ type: 'step', step: st.step, epoch: st.epoch, batch: st.batch, loss: w.loss / w.count, accuracy: accuracy(w), lr: this.lr, ...lrs, imagesPerSecond: (w.steps * loader.batchSize * world) / w.seconds });
           st.window = freshSums();
         }
 
         if (st.batch === perEpoch) {
           bar!.stop();
           bar = null;
+          if (world > 1) sumOverRanks(st.sums);
           const m: EpochMetrics = { epoch: st.epoch + 1, loss: st.sums.loss / st.sums.count, accuracy: accuracy(st.sums), seconds: st.sums.seconds };
           if (o.validation) {
             const v = await evaluate(this.model, o.validation.loader, o.validation.task ?? o.task, this.seed);
@@ -450,7 +485,7 @@ export class Trainer {
         }
         // Let signal handlers run (batches from memory resolve without a macrotask).
         await new Promise((r) => setImmediate(r));
-        if (signal) {
+        if (world > 1 ? stopVotes > 0 : signal) {
           status = 'interrupted';
           break;
         }
@@ -470,12 +505,12 @@ export class Trainer {
 
   /** One metrics line (NaN, e.g. the accuracy of a task without logits, is written as null). */
   #log(entry: Record<string, unknown>): void {
-    if (this.metricsPath) appendFileSync(this.metricsPath, JSON.stringify({ ...entry, time: new Date().toISOString() }) + '\n');
+    if (this.metricsPath && isMain()) appendFileSync(this.metricsPath, JSON.stringify({ ...entry, time: new Date().toISOString() }) + '\n');
   }
 
   /** Drops metric lines written after the step a resumed run continues from. */
   #truncateMetrics(step: number): void {
-    if (!this.metricsPath || !existsSync(this.metricsPath)) return;
+    if (!this.metricsPath || !isMain() || !existsSync(this.metricsPath)) return;
     const kept = readFileSync(this.metricsPath, 'utf8')
       .split('\n')
       .filter((line) => {
@@ -488,6 +523,18 @@ export class Trainer {
       });
     writeFileAtomic(this.metricsPath, kept.map((l) => l + '\n').join(''));
   }
+}
+
+/** An epoch's sums over every rank's samples (seconds: the slowest rank's). */
+function sumOverRanks(s: EpochSums): void {
+  tidy(() => {
+    const t = tensor(new Float64Array([s.loss, s.correct, s.count, s.scored]));
+    const sec = tensor(new Float64Array([s.seconds]));
+    allReduce(t, 'sum');
+    allReduce(sec, 'max');
+    const [loss, correct, count, scored] = t.data() as Float64Array;
+    Object.assign(s, { loss, correct, count, scored, seconds: sec.item() });
+  });
 }
 
 /**

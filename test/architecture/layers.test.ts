@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src');
 const LAYER: Record<string, number> = {
-  util: 0, engine: 0, nn: 1, optim: 1, io: 1, data: 2, models: 2, artifacts: 3,
+  util: 0, engine: 0, nn: 1, optim: 1, io: 1, distributed: 1, data: 2, models: 2, artifacts: 3,
   train: 4, cluster: 4, report: 4, features: 5, pretext: 5, transfer: 5, supervised: 5, eval: 6, bench: 6, export: 6, experiment: 7, cli: 8,
 };
 /** Lower folders a folder still may not import. */

@@ -40,7 +40,7 @@ test('every command comes from a schema', () => {
   assert.deepEqual(all.map(([p]) => p).sort(), [
     'bench pretext', 'bench step', 'cluster assign', 'cluster run', 'data info', 'data prepare', 'demo',
     'eval all', 'eval clusters', 'eval finetune', 'eval knn', 'eval linear', 'eval lowshot', 'eval retrievals', 'eval table',
-    'export onnx', 'export safetensors', 'features', 'pretext permutations', 'pretext train', 'report', 'run', 'train supervised', 'transfer train',
+    'export onnx', 'export safetensors', 'features', 'launch', 'pretext permutations', 'pretext train', 'report', 'run', 'train supervised', 'transfer train',
   ]);
 });
 

@@ -11,7 +11,7 @@ import { type DType, type Device, type Tensor, fromBytes, tensor, tidy } from '.
 import type { BatchTransform } from '../augment/transform.js';
 import { Rng, deriveSeed } from '../rng.js';
 import { type BatchReader, MainThreadReader, WorkerReader } from './reader.js';
-import { STREAM, balancedBatch, epochOrder, groupByClass } from './sampler.js';
+import { STREAM, balancedBatch, epochOrder, groupByClass, shardLength, shardOrder, type Shard } from './sampler.js';
 import { type ImageSource, imageBytes } from './source.js';
 
 export interface LoaderOptions {
@@ -33,6 +33,12 @@ export interface LoaderOptions {
   balanced?: boolean;
   /** Batches per epoch when balanced (default: as many as the plain loader would have). */
   batchesPerEpoch?: number;
+  /**
+   * This process's shard of every epoch (DistributedSampler's semantics): each rank visits
+   * every count-th image of the same seeded epoch order, padded to equal length, in batches of
+   * batchSize; balanced draws and augmentation get a stream of their own per rank. Default: all.
+   */
+  shard?: Shard;
   /** Augmentation applied to every float batch (values in [0, 1]). */
   transform?: BatchTransform | null;
   /** 'float32' (default): images / 255 then the transform; 'uint8': the raw bytes, no transform. */
@@ -72,8 +78,10 @@ export class Loader {
   readonly transform: BatchTransform | null;
   readonly dtype: 'float32' | 'uint8';
   readonly device: Device | undefined;
-  /** Source indices this loader visits. */
+  /** Source indices this loader visits (all ranks' shards). */
   readonly indices: Int32Array;
+  /** Rank and count of the shard; { rank: 0, count: 1 } without one. */
+  readonly shard: Shard;
   /** Batches in one epoch. */
   readonly batchesPerEpoch: number;
   readonly #labels: Int32Array | null;
@@ -107,7 +115,12 @@ export class Loader {
     if (labels && labels.length !== source.count) throw new Error(`Loader: ${labels.length} labels for a source of ${source.count} images`);
     this.#labels = labels ? Int32Array.from(labels) : null;
 
-    const n = this.indices.length;
+    const shard = o.shard ?? { rank: 0, count: 1 };
+    if (!(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.rank) && shard.rank >= 0 && shard.rank < shard.count)) {
+      throw new RangeError(`Loader: shard must have an integer count >= 1 and rank in [0, count), got rank ${shard.rank} of ${shard.count}`);
+    }
+    this.shard = shard;
+    const n = shard.count === 1 ? this.indices.length : shardLength(this.indices.length, shard.count);
     this.balanced = o.balanced ?? false;
     if (this.balanced) {
       if (!this.#labels) throw new Error('Loader: balanced sampling needs labels (the source has none; pass options.labels)');
@@ -134,10 +147,11 @@ export class Loader {
   batchIndices(epoch: number, b: number): Int32Array {
     if (!(Number.isInteger(epoch) && epoch >= 0)) throw new RangeError(`Loader: epoch must be a non-negative integer, got ${epoch}`);
     if (!(Number.isInteger(b) && b >= 0 && b < this.batchesPerEpoch)) throw new RangeError(`Loader: batch ${b} out of range [0, ${this.batchesPerEpoch})`);
-    if (this.#groups) return balancedBatch(this.#groups, this.batchSize, this.seed, epoch, b);
+    if (this.#groups) return balancedBatch(this.#groups, this.batchSize, this.seed, epoch, this.#stream(b));
     let order = this.#orders.get(epoch);
     if (!order) {
       order = epochOrder(this.indices.length, this.seed, epoch, this.shuffle);
+      if (this.shard.count > 1) order = shardOrder(order, this.shard);
       this.#orders.clear(); // keep one epoch's order
       this.#orders.set(epoch, order);
     }
@@ -188,6 +202,11 @@ export class Loader {
     return this.#reader.close();
   }
 
+  /** The counter of batch b's random draws: b itself, or b's place among every rank's batches. */
+  #stream(b: number): number {
+    return this.shard.count === 1 ? b : b * this.shard.count + this.shard.rank;
+  }
+
   #assemble(bytes: Uint8Array, idx: Int32Array, epoch: number, b: number): Batch {
     const [c, h, w] = this.source.shape as [number, number, number];
     const n = idx.length;
@@ -197,7 +216,7 @@ export class Loader {
       if (this.device) x = x.to(this.device);
       if (this.dtype === 'float32') {
         x = x.to('float32' as DType).div(255);
-        if (this.transform) x = this.transform.apply(x, new Rng(deriveSeed(this.seed, STREAM.augment, epoch, b)));
+        if (this.transform) x = this.transform.apply(x, new Rng(deriveSeed(this.seed, STREAM.augment, epoch, this.#stream(b))));
       }
       let labels: Tensor | null = null;
       if (this.#labels) {

@@ -12,6 +12,28 @@ export function epochOrder(count: number, seed: number, epoch: number, shuffle =
   return new Rng(deriveSeed(seed, STREAM.order, epoch)).permutation(count);
 }
 
+/** One process's part of the data: rank `rank` of `count` (DistributedSampler's num_replicas). */
+export interface Shard {
+  rank: number;
+  count: number;
+}
+
+/** Positions per shard: the epoch padded (repeating its start) to a multiple of the shard count. */
+export const shardLength = (n: number, count: number): number => Math.ceil(n / count);
+
+/**
+ * DistributedSampler's shard of an epoch order: the order padded to shardLength * count by
+ * repeating it from the start, and every count-th position from `rank` on. The shards are
+ * disjoint when count divides n and together cover the order.
+ */
+export function shardOrder(order: Int32Array, shard: Shard): Int32Array {
+  const n = order.length;
+  const len = n === 0 ? 0 : shardLength(n, shard.count);
+  const out = new Int32Array(len);
+  for (let k = 0; k < len; k++) out[k] = order[(shard.rank + k * shard.count) % n]!;
+  return out;
+}
+
 export interface SplitOptions {
   /** Fraction of the images held out for validation, in [0, 1]. */
   valFraction?: number;

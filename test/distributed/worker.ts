@@ -1,0 +1,95 @@
+// One rank of a distributed test, started by the tests with torchrun's variables:
+//   node worker.js collectives   known values through every collective, printed as JSON
+//   node worker.js train B STEPS  data-parallel SGD steps on a fixed dataset, weights printed by rank 0
+//   node worker.js die            rank 1 is killed after the first allreduce, rank 0 keeps reducing
+//   node worker.js leak           many averaged-gradient steps; live tensors before and after
+import { tensor, zeros, tidy, memory, manualSeed, setNumThreads, type Tensor } from '../../src/engine/index.js';
+import * as nn from '../../src/nn/index.js';
+import { Loader, memorySource } from '../../src/data/index.js';
+import { Trainer, classify } from '../../src/train/index.js';
+import {
+  initFromEnv, rank, worldSize, allReduce, allReduceCoalesced, broadcast, barrier, allGather, averageGradients, distributedShard, destroyProcessGroup,
+} from '../../src/distributed/index.js';
+
+const values = (t: Tensor) => Array.from(t.data() as Float32Array);
+
+/** 64 images of 1x4x4 with labels: fixed bytes, no randomness. */
+export function dataset() {
+  const n = 64;
+  const bytes = new Uint8Array(n * 16);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 37 + (i >> 4) * 11) % 251;
+  const labels = Int32Array.from({ length: n }, (_, i) => (i * 7) % 3);
+  return memorySource(bytes, [1, 4, 4], labels);
+}
+
+/** Trains a BatchNorm-free MLP; returns its flattened weights. */
+export async function train(batchSize: number, steps: number): Promise<number[]> {
+  manualSeed(rank() === 0 ? 5 : 99); // other ranks start elsewhere: the broadcast must fix it
+  const model = new nn.Sequential(new nn.Flatten(), new nn.Linear(16, 12), new nn.ReLU(), new nn.Linear(12, 3));
+  const loader = new Loader(dataset(), { batchSize, seed: 3, dropLast: true, prefetch: false, shard: distributedShard() });
+  const trainer = new Trainer({
+    model, task: classify, loader, epochs: 100, quiet: true, handleSignals: false, stopAfterSteps: steps,
+    optim: { optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-3 },
+  });
+  await trainer.fit();
+  const w = model.parameters().flatMap((p) => values(p.flatten()));
+  trainer.dispose();
+  model.dispose();
+  return w;
+}
+
+async function main(): Promise<void> {
+  setNumThreads(1);
+  const what = process.argv[2];
+  if (!initFromEnv() && what !== 'train') throw new Error('worker: RANK and WORLD_SIZE must be set');
+  const r = rank(), w = worldSize();
+  const out: Record<string, unknown> = { rank: r, world: w };
+  if (what === 'collectives') {
+    tidy(() => {
+      const sum = tensor([r + 1, 10 * (r + 1)]);
+      allReduce(sum, 'sum');
+      const avg = tensor([r + 1, 2]);
+      allReduce(avg, 'avg');
+      const max = tensor([r, -r]);
+      allReduce(max, 'max');
+      const b = tensor([r, r, r]);
+      broadcast(b, 1);
+      barrier();
+      const g = allGather(tensor([r * 2, r * 2 + 1]));
+      // Coalesced: two float32 tensors (one channels-last), a float64 one, buckets of 16 bytes.
+      const a = tensor(Float32Array.from({ length: 2 * 3 * 2 * 2 }, (_, i) => i + r), { shape: [2, 3, 2, 2] }).contiguous('channelsLast');
+      const c = tensor([r, 1]);
+      const d = tensor(new Float64Array([r + 0.5]));
+      allReduceCoalesced([a, c, d], { average: true, bucketBytes: 16 });
+      Object.assign(out, {
+        sum: values(sum), avg: values(avg), max: values(max), broadcast: values(b), gather: g.map(values),
+        coalesced: [values(a.contiguous()), values(c), Array.from(d.data() as Float64Array)],
+      });
+    });
+  } else if (what === 'train') {
+    out.weights = await train(Number(process.argv[3]), Number(process.argv[4]));
+  } else if (what === 'die') {
+    for (let i = 0; ; i++) {
+      tidy(() => allReduce(zeros([1000]), 'sum'));
+      if (i === 0) process.stdout.write(JSON.stringify({ rank: r, ready: true }) + '\n');
+      if (i === 0 && r === 1) process.kill(process.pid, 'SIGKILL');
+    }
+  } else if (what === 'leak') {
+    // Three parameters with gradients (one channels-last), one without.
+    const params = [zeros([300, 40]), zeros([40]), zeros([7, 3, 3, 3]).contiguous('channelsLast'), zeros([5])].map((p) => p.requiresGrad_(true));
+    tidy(() => params.slice(0, 3).map((p) => p.add(1).square().sum()).reduce((x, y) => x.add(y)).backward());
+    const before = memory().liveTensors;
+    let votes = 0;
+    for (let i = 0; i < 200; i++) votes = averageGradients(params, { bucketBytes: 4096, vote: i === 199 ? 1 : 0 });
+    out.live = [before, memory().liveTensors];
+    out.votes = votes;
+    out.grad = values(params[1]!.grad!).slice(0, 2);
+  } else throw new Error(`worker: unknown scenario '${what}'`);
+  if (w > 1) destroyProcessGroup();
+  if (r === 0) process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`worker rank ${rank()}: ${e.message}\n`);
+  process.exit(1);
+});
