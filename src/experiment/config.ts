@@ -154,8 +154,7 @@ export function checkExperiment(raw: Record<string, unknown>, file: string, base
           const key = String(path.at(-1));
           const near = m[2] === 'unrecognized option' ? Object.keys(schema.shape).find((x) => editDistance(x, key) <= 2) : undefined;
           at(path, near ? `${m[2]} (did you mean ${near}?)` : m[2]!);
-        }
-        else at(origin(''), l);
+        } else at(origin(''), l);
       }
       return null;
     }
