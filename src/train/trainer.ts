@@ -315,11 +315,15 @@ export class Trainer {
     }
     const ck = loadCheckpoint(path);
     try {
-      const meta = ck.meta as { trainer?: TrainerState & { batchesPerEpoch: number; batchSize: number; seed: number; torchRng: string; threads?: number } };
+      const meta = ck.meta as { trainer?: TrainerState & { batchesPerEpoch: number; batchSize: number; seed: number; torchRng: string; threads?: number; world?: number } };
       const t = meta.trainer;
       if (!t || !Number.isInteger(t.step)) throw new Error(`${path}: not a trainer checkpoint (no meta.trainer)`);
       const l = this.o.loader;
-      if (t.batchSize !== l.batchSize || t.batchesPerEpoch !== l.batchesPerEpoch || t.seed !== this.seed) {
+      // Another number of processes (checkpoints without `world` are from one): the batches per
+      // epoch may differ, so the run continues from an epoch's start (see regroup below).
+      const world = worldSize(), before = t.world ?? 1;
+      const regrouped = before !== world;
+      if (t.seed !== this.seed || (!regrouped && (t.batchSize !== l.batchSize || t.batchesPerEpoch !== l.batchesPerEpoch))) {
         throw new Error(
           `${path}: the checkpoint was made with batch size ${t.batchSize}, ${t.batchesPerEpoch} batches per epoch and seed ${t.seed}; ` +
             `this run has ${l.batchSize}, ${l.batchesPerEpoch} and ${this.seed}. Resume with the same data and options, or use a new --out`,
@@ -332,16 +336,18 @@ export class Trainer {
             `it will not end bit-identical to a run that never stopped (use --threads ${t.threads} for that)`,
         );
       }
+      const freshSchedule = this.scheduler?.stateDict(); // this run's schedule at its first step
       this.model.loadStateDict(ck.model);
       if (!ck.optimizer) throw new Error(`${path}: the checkpoint has no optimiser state`);
       this.optimizer.loadStateDict(ck.optimizer);
-      if (this.scheduler) {
+      if (this.scheduler && !regrouped) {
         if (!ck.scheduler) throw new Error(`${path}: the checkpoint has no schedule state, but this run has a schedule`);
         this.scheduler.loadStateDict(ck.scheduler as never);
       }
       const rng = Buffer.from(t.torchRng, 'base64');
       tidy(() => setRngState(fromBytes(new Uint8Array(rng.buffer, rng.byteOffset, rng.length), [rng.length], 'uint8')));
       this.#state = { step: t.step, epoch: t.epoch, batch: t.batch, sums: loadSums(t.sums), window: loadSums(t.window) };
+      if (regrouped) this.#regroup(path, t, before, freshSchedule);
       this.#lastCheckpointStep = t.step;
     } finally {
       for (const x of ck.model.values()) x.dispose();
@@ -349,6 +355,37 @@ export class Trainer {
     }
     this.#truncateMetrics(this.#state.step);
     return this.#state.step;
+  }
+
+  /**
+   * Continues a checkpoint made by another number of processes. Its epochs had other batches (each
+   * rank reads every W-th image), so only an epoch's start is a common point: a checkpoint at an
+   * epoch's end continues with the next epoch; one in the middle of an epoch starts that epoch
+   * again from its first batch (the weights keep the steps already taken in it, and the step
+   * count goes on from them). The schedule is this run's (epochs x this run's batches per epoch),
+   * taken to the start of that epoch, as a run with this many processes would have it there.
+   */
+  #regroup(path: string, t: { batch: number; batchesPerEpoch: number; batchSize: number }, before: number, freshSchedule: ReturnType<LRScheduler['stateDict']> | undefined): void {
+    const st = this.#state;
+    const l = this.o.loader;
+    const procs = (w: number) => `${w} process${w === 1 ? '' : 'es'}`;
+    const made = `${path}: the checkpoint was made by ${procs(before)} (batch ${t.batchSize}, ${t.batchesPerEpoch} batches per epoch each), this run has ${procs(worldSize())} (batch ${l.batchSize}, ${l.batchesPerEpoch})`;
+    if (st.batch > 0 && st.batch < t.batchesPerEpoch) {
+      this.logger.info(
+        `${made}; it stopped after batch ${st.batch} of epoch ${st.epoch + 1}, which another number of processes cannot continue exactly: ` +
+          `epoch ${st.epoch + 1} starts again from its first batch (the weights keep the ${st.batch} steps already taken in it)`,
+      );
+    } else {
+      if (st.batch > 0) st.epoch += 1; // an epoch's last batch: the next epoch
+      this.logger.info(`${made}; it continues at the start of epoch ${st.epoch + 1}`);
+    }
+    st.batch = 0;
+    st.sums = freshSums();
+    st.window = freshSums();
+    if (this.scheduler && freshSchedule) {
+      this.scheduler.loadStateDict(freshSchedule as never);
+      for (let i = 0; i < st.epoch * l.batchesPerEpoch; i++) this.scheduler.step();
+    }
   }
 
   /** Saves the current state as outDir's checkpoint (atomically). */
@@ -360,7 +397,10 @@ export class Trainer {
     }
     const rng = tidy(() => getRngState().rawData());
     const l = this.o.loader;
-    const trainer = { ...this.#state, batchSize: l.batchSize, batchesPerEpoch: l.batchesPerEpoch, seed: this.seed, threads: getNumThreads(), torchRng: Buffer.from(rng).toString('base64') };
+    const trainer = {
+      ...this.#state, batchSize: l.batchSize, batchesPerEpoch: l.batchesPerEpoch, seed: this.seed, threads: getNumThreads(), torchRng: Buffer.from(rng).toString('base64'),
+      ...(worldSize() > 1 ? { world: worldSize() } : {}),
+    };
     saveCheckpoint(this.checkpointPath, {
       model: this.model,
       optimizer: this.optimizer,
