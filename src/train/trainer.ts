@@ -32,7 +32,7 @@ import { buildOptimizer, buildScheduler, type OptimConfig, type ParamGroupConfig
 import type { Progress } from '../util/progress.js';
 import { stderrLogger, silentLogger, type TrainLogger } from './logger.js';
 import { resolveDevice, moduleDevice, batchOn, type TrainDevice } from './device.js';
-import { worldSize, rank, isMain, allReduce, averageGradients, broadcastFromRankZero } from '../distributed/index.js';
+import { worldSize, rank, isMain, allReduce, averageGradients, broadcastFromRankZero, ranksWhere } from '../distributed/index.js';
 
 /** What a classifying task makes of one batch: class scores and the classes they should predict. */
 export interface TaskOutput {
@@ -200,6 +200,8 @@ const loadSums = (s: EpochSums): EpochSums => ({ ...s, scored: s.scored ?? s.cou
 interface StepResult {
   loss: number;
   count: number;
+  /** In a group: the ranks whose loss was not finite at this step. */
+  badRanks?: number[];
   /** null: the task gave no logits and targets. */
   correct: number | null;
 }
@@ -460,6 +462,11 @@ export class Trainer {
             const out = o.task.forward(this.model, b, new Rng(deriveSeed(this.seed, TASK_STREAM, batch.epoch, draw)));
             const l = lossOf(out, o.labelSmoothing);
             const lossValue = l.item();
+            if (world > 1) {
+              // Every rank stops at the same step when any rank's loss is not finite.
+              const bad = ranksWhere(!Number.isFinite(lossValue));
+              if (bad.length > 0) return { loss: Number.isFinite(lossValue) ? NaN : lossValue, count: 0, correct: null, badRanks: bad };
+            }
             if (!Number.isFinite(lossValue)) return { loss: lossValue, count: 0, correct: null };
             this.optimizer.zeroGrad();
             l.backward();
@@ -477,7 +484,9 @@ export class Trainer {
           const where = this.#lastCheckpointStep >= 0 && this.checkpointPath
             ? `The last good checkpoint is ${this.checkpointPath} (step ${this.#lastCheckpointStep}); lower the learning rate and resume from it.`
             : 'No checkpoint was saved before it; lower the learning rate and start again.';
-          throw new NonFiniteLossError(`training stopped: the loss is ${loss} at step ${st.step + 1} (epoch ${batch.epoch + 1}, batch ${batch.batch + 1}). ${where}`);
+          const on = res.badRanks ? ` on rank${res.badRanks.length > 1 ? 's' : ''} ${res.badRanks.join(', ')} of ${world}` : '';
+          const what = res.badRanks ? 'not finite' : `${loss}`;
+          throw new NonFiniteLossError(`training stopped: the loss is ${what}${on} at step ${st.step + 1} (epoch ${batch.epoch + 1}, batch ${batch.batch + 1}). ${where}`);
         }
         this.scheduler?.step();
         const seconds = (performance.now() - t0) / 1000;

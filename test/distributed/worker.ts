@@ -3,6 +3,8 @@
 //   node worker.js train B STEPS  data-parallel SGD steps on a fixed dataset, weights printed by rank 0
 //   node worker.js die            rank 1 is killed after the first allreduce, rank 0 keeps reducing
 //   node worker.js leak           many averaged-gradient steps; live tensors before and after
+//   node worker.js hang           rank 1 stops taking part after the first allreduce (sleeps), rank 0 goes on
+//   node worker.js nan            data-parallel training whose loss is NaN on rank 1 at step 3
 //   node worker.js run B EPOCHS STOP OUT RESUME  a run folder OUT (cosine schedule, a metrics line per
 //                                 step), stopped after STOP steps (0: none), resumed when RESUME is 1
 import { tensor, zeros, tidy, memory, manualSeed, setNumThreads, type Tensor } from '../../src/engine/index.js';
@@ -80,6 +82,22 @@ async function main(): Promise<void> {
       if (i === 0) process.stdout.write(JSON.stringify({ rank: r, ready: true }) + '\n');
       if (i === 0 && r === 1) process.kill(process.pid, 'SIGKILL');
     }
+  } else if (what === 'hang') {
+    for (let i = 0; ; i++) {
+      tidy(() => allReduce(zeros([1000]), 'sum'));
+      if (i === 0 && r === 1) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+    }
+  } else if (what === 'nan') {
+    manualSeed(5);
+    const model = new nn.Sequential(new nn.Flatten(), new nn.Linear(16, 3));
+    const loader = new Loader(dataset(), { batchSize: 8, seed: 3, dropLast: true, prefetch: false, shard: distributedShard() });
+    let steps = 0;
+    const task = { forward: (m: nn.Module, b: Parameters<typeof classify.forward>[1], g: Parameters<typeof classify.forward>[2]) => {
+      const o = classify.forward(m, b, g) as { logits: Tensor; targets: Tensor };
+      return ++steps === 3 && r === 1 ? { ...o, logits: o.logits.mul(NaN) } : o;
+    } };
+    const trainer = new Trainer({ model, task, loader, epochs: 5, quiet: true, handleSignals: false, optim: { optimizer: 'sgd', lr: 0.1 } });
+    await trainer.fit();
   } else if (what === 'leak') {
     // Three parameters with gradients (one channels-last), one without.
     const params = [zeros([300, 40]), zeros([40]), zeros([7, 3, 3, 3]).contiguous('channelsLast'), zeros([5])].map((p) => p.requiresGrad_(true));
