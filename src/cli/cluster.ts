@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { assignSchema, assignStage, clusterSchema, clusterStage } from '../cluster/index.js';
 import { stageCommand } from './schema_options.js';
+import { isMain } from '../distributed/index.js';
 
 const scores = (s: { nmi: number; ari: number; purity: number }, classes: number) =>
   `vs labels  NMI ${s.nmi.toFixed(4)}, ARI ${s.ari.toFixed(4)}, purity ${s.purity.toFixed(4)} (${classes} classes)`;
@@ -14,6 +15,7 @@ export function clusterCommand(): Command {
 
   const run = stageCommand('run', 'k-means on a features .npy file (N x D): writes assignments, centroids, the preprocessor, summary.json and manifest.json to --out', clusterSchema, async (o) => {
     const { out, summary: s, manifest, preprocessing } = await clusterStage(o);
+    if (!isMain()) return; // rank 0 reports for the group
     const sizes = [...s.clusterSizes].sort((a, b) => a - b);
     console.log(`clusters   ${s.k} on ${s.n} x ${s.clusteredDim} (${preprocessing})`);
     console.log(`inertia    ${s.inertia.toPrecision(8)} after ${s.iterations} iterations${s.converged ? ' (converged)' : ''}, best of ${s.nInit} run${s.nInit === 1 ? '' : 's'}`);

@@ -6,6 +6,7 @@ import { stageCommand } from './schema_options.js';
 export function featuresCommand(): Command {
   const cmd = stageCommand('features', 'extract features of every image of a cache with a feature source, into an N x D float32 .npy file', featuresSchema, async (o) => {
     const info = await featuresStage(o);
+    if (info === null) return; // not rank 0: rank 0 reports for the group
     console.log(`features  ${info.count} x ${info.dim} float32 (${o.source}) -> ${info.out}`);
     console.log(`time      ${info.seconds.toFixed(1)} s, ${info.imagesPerSec.toFixed(0)} images/s`);
   });

@@ -41,15 +41,21 @@ export function readFeatureRows(path: string, start: number, count: number): Ten
   });
 }
 
-/** Loads a whole N x D features file as a float32 tensor, chunk by chunk. */
-export function loadFeatures(path: string, opts: { chunkRows?: number } = {}): Tensor {
-  const { rows, dim } = featuresHeader(path);
+/**
+ * Loads an N x D features file as a float32 tensor, chunk by chunk: every row, or rows
+ * [start, start + count) (a rank's shard).
+ */
+export function loadFeatures(path: string, opts: { chunkRows?: number; start?: number; count?: number } = {}): Tensor {
+  const { rows: total, dim } = featuresHeader(path);
+  const first = opts.start ?? 0;
+  const rows = opts.count ?? total - first;
+  if (first < 0 || rows < 0 || first + rows > total) throw new Error(`${path}: rows [${first}, ${first + rows}) are not within its ${total} rows`);
   const out = empty([rows, dim]);
   try {
     const step = opts.chunkRows ?? stagingChunkRows(dim);
     for (let s = 0; s < rows; s += step) {
       const b = Math.min(step, rows - s);
-      tidy(() => void out.narrow(0, s, b).copy_(readFeatureRows(path, s, b)));
+      tidy(() => void out.narrow(0, s, b).copy_(readFeatureRows(path, first + s, b)));
     }
     return out;
   } catch (err) {

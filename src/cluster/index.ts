@@ -2,6 +2,7 @@
 // mini-batch), nearest-centroid pseudo-labels, agreement with true classes, saved folders.
 export { kmeans, type KMeansOptions, type KMeansInit, type KMeansProgress, type KMeansRun, type KMeansResult } from './kmeans.js';
 export { kmeansPlusPlus, randomInit } from './init.js';
+export { shardRange, wholeShard, labelsFromAll, type RowShard } from './shard.js';
 export { assignNearest, CentroidTable, defaultChunkRows, type Assignment } from './nearest.js';
 export { Preprocessor, type PreprocessOptions, type PreprocessConfig } from './preprocess.js';
 export { pseudoLabels, pseudoLabelFile, type Centroids } from './assign.js';

@@ -4,12 +4,15 @@
 // centroids move less than tol x (mean per-feature variance) in total squared distance.
 // Distances come from blocked matrix products (see nearest.ts), so memory is the data plus
 // O(chunkRows x D + K x D), never N x K.
-import { type Tensor, tensor, empty, tidy, keep, dispose } from '../engine/index.js';
+import { type Tensor, empty, tidy, keep, dispose } from '../engine/index.js';
 import { Rng, deriveSeed } from '../data/rng.js';
 import { defaultChunkRows, forEachChunk } from './nearest.js';
 import { lloyd, scaledTolerance, type KMeansContext } from './lloyd.js';
-import { kmeansPlusPlus, randomInit, sampleWithoutReplacement } from './init.js';
+import { kmeansPlusPlus, sampleWithoutReplacement } from './init.js';
+import { shardedKmeansPlusPlus } from './plusplus_sharded.js';
 import { miniBatchKMeans } from './minibatch.js';
+import { rowsFromOwners, sumAcross, wholeShard, type RowShard } from './shard.js';
+import { worldSize } from '../distributed/index.js';
 
 export type KMeansInit = 'k-means++' | 'random';
 
@@ -37,6 +40,12 @@ export interface KMeansOptions {
   miniBatch?: number;
   /** Mini-batch: stop after this many batches without improvement of the smoothed inertia (default 10). */
   maxNoImprovement?: number;
+  /**
+   * Which rows of the whole matrix x holds, in a group of processes (shard.ts): every rank calls
+   * kmeans on its own contiguous rows, in the same order, with the same options, and gets the
+   * same centroids and inertia; its labels are those of its own rows. Default: all of them.
+   */
+  shard?: RowShard;
   /** Called at every iteration (and once per run at the start and end). */
   onProgress?: (e: KMeansProgress) => void;
 }
@@ -76,7 +85,7 @@ export interface KMeansRun {
 export interface KMeansResult extends KMeansRun {
   /** float32 [K, D]. */
   centroids: Tensor;
-  /** int64 [N]: each row's cluster (its nearest centroid). */
+  /** int64 [N]: each row's cluster (its nearest centroid); with a shard, this rank's rows only. */
   labels: Tensor;
   clusterSizes: number[];
   /** Every run; `bestRun` is the index of the one returned. */
@@ -85,20 +94,26 @@ export interface KMeansResult extends KMeansRun {
   chunkRows: number;
 }
 
-/** Initial centroids for run `rng`: k-means++ on a sample, random rows, or given ones. */
-function initialCentroids(x: Tensor, o: KMeansOptions, rng: Rng): Tensor {
-  const n = x.shape[0]!;
+/**
+ * Initial centroids for run `rng`: k-means++ on a sample, random rows, or given ones. Sampled
+ * rows are drawn by global index and fetched from their owners, so every rank (and one process)
+ * gets the same rows in the same order.
+ */
+function initialCentroids(x: Tensor, shard: RowShard, o: KMeansOptions, rng: Rng): Tensor {
+  const n = shard.total;
   if (o.init !== undefined && typeof o.init !== 'string') return tidy(() => (o.init as Tensor).to('float32').contiguous().clone());
-  if (o.init === 'random') return randomInit(x, o.k, rng);
+  if (o.init === 'random') return tidy(() => rowsFromOwners(x, shard, sampleWithoutReplacement(rng, n, o.k)).to('float32').contiguous());
   const size = Math.max(o.k, Math.min(n, o.initSampleSize ?? Math.max(10_000, 32 * o.k)));
-  if (size >= n) return kmeansPlusPlus(x, o.k, rng);
-  return tidy(() => kmeansPlusPlus(x.indexSelect(0, tensor(sampleWithoutReplacement(rng, n, size), { dtype: 'int64' })), o.k, rng));
+  if (size >= n) return worldSize() === 1 ? kmeansPlusPlus(x, o.k, rng) : shardedKmeansPlusPlus(x, shard, o.k, rng);
+  return tidy(() => kmeansPlusPlus(rowsFromOwners(x, shard, sampleWithoutReplacement(rng, n, size)), o.k, rng));
 }
 
 function checkOptions(x: Tensor, o: KMeansOptions): void {
   if (x.ndim !== 2) throw new Error(`k-means: the data must be an N x D matrix, got shape [${x.shape.join(', ')}]`);
   if (x.dtype !== 'float32') throw new Error(`k-means: the data must be float32, got ${x.dtype}`);
-  const [n, dim] = x.shape as [number, number];
+  const dim = x.shape[1]!;
+  const n = o.shard?.total ?? x.shape[0]!;
+  if (o.shard && o.shard.rows !== x.shape[0]) throw new Error(`k-means: the shard holds ${o.shard.rows} rows, the data ${x.shape[0]}`);
   if (!Number.isInteger(o.k) || o.k < 1) throw new Error(`k-means: k must be a positive integer, got ${o.k}`);
   if (o.k > n) throw new Error(`k-means: k = ${o.k} is more than the ${n} rows`);
   const nInit = o.nInit ?? 1;
@@ -124,12 +139,14 @@ export function defaultMaxIter(miniBatch: number | undefined): number {
 
 export function kmeans(x: Tensor, opts: KMeansOptions): KMeansResult {
   checkOptions(x, opts);
-  const [n, dim] = x.shape as [number, number];
+  const [n, dim] = x.shape as [number, number]; // this rank's rows
+  const shard = opts.shard ?? wholeShard(n);
+  const sharded = worldSize() > 1;
   const nInit = opts.nInit ?? 1;
   const seed = opts.seed ?? 0;
   const chunkRows = opts.chunkRows ?? defaultChunkRows(opts.k);
   const maxIter = opts.maxIter ?? defaultMaxIter(opts.miniBatch);
-  const tolScaled = scaledTolerance(x, opts.tol ?? 1e-4, chunkRows);
+  const tolScaled = scaledTolerance(x, opts.tol ?? 1e-4, chunkRows, shard);
   const xSq = keep(empty([n])); // ||x||^2 per row, by chunks (x.square() would copy all of x)
   forEachChunk(n, chunkRows, (s, b) => tidy(() => void xSq.narrow(0, s, b).copy_(x.narrow(0, s, b).square().sum(1))));
   const runs: KMeansRun[] = [];
@@ -139,11 +156,11 @@ export function kmeans(x: Tensor, opts: KMeansOptions): KMeansResult {
     for (let r = 0; r < nInit; r++) {
       const runSeed = deriveSeed(seed, r);
       const report = (e: Omit<KMeansProgress, 'run' | 'nInit' | 'maxIter'>) => opts.onProgress?.({ ...e, run: r, nInit, maxIter });
-      const ctx: KMeansContext = { x, xSq, n, dim, k: opts.k, chunkRows, maxIter, tolScaled, report };
+      const ctx: KMeansContext = { x, xSq, n, dim, k: opts.k, chunkRows, maxIter, tolScaled, report, shard, sharded };
       const t0 = performance.now();
       report({ phase: 'init', iteration: 0 });
       const rng = new Rng(runSeed);
-      const init = initialCentroids(x, opts, rng);
+      const init = initialCentroids(x, shard, opts, rng);
       const res = opts.miniBatch
         ? miniBatchKMeans(ctx, init, rng, { batchSize: opts.miniBatch, maxNoImprovement: opts.maxNoImprovement ?? 10 })
         : lloyd(ctx, init);
@@ -167,7 +184,7 @@ export function kmeans(x: Tensor, opts: KMeansOptions): KMeansResult {
     xSq.dispose();
   }
   const b = best!;
-  const clusterSizes = tidy(() => Array.from(b.labels.bincount(opts.k).data() as BigInt64Array, Number));
+  const clusterSizes = sumAcross(tidy(() => Array.from(b.labels.bincount(opts.k).data() as BigInt64Array, Number)));
   // The returned tensors leave through no tidy(): un-keep them so the caller's scope owns them.
   b.centroids.kept = false;
   b.labels.kept = false;

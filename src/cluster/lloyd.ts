@@ -3,15 +3,26 @@
 // empty clusters, until no label changes, the centroids move less than the tolerance, or the
 // iteration limit.
 import { type Tensor, tensor, zeros, empty, tidy, keep, dispose, clusterKernels } from '../engine/index.js';
+import { rank, worldSize } from '../distributed/index.js';
 import { CentroidTable, forEachChunk } from './nearest.js';
+import { rowsFromOwners, sumAcross, sumTensorAcross, type RowShard } from './shard.js';
 import type { KMeansProgress, KMeansRun } from './kmeans.js';
 
-/** What the runs share: the data, its size, and the tolerance scaled to the data. */
+/**
+ * What the runs share: the data, its size, and the tolerance scaled to the data. In a group of
+ * processes (sharded) x is this rank's rows, n their count, and the assignment step's sums,
+ * counts and inertia are summed across ranks, so every rank takes the same steps.
+ */
 export interface KMeansContext {
   x: Tensor;
-  /** ||x||^2 of every row, float32 [N]. */
+  /** ||x||^2 of every row, float32 [n]. */
   xSq: Tensor;
+  /** Rows in x (this rank's). */
   n: number;
+  /** Where x's rows lie in the whole matrix. */
+  shard: RowShard;
+  /** Whether reductions run across the ranks of a group. */
+  sharded: boolean;
   dim: number;
   k: number;
   chunkRows: number;
@@ -20,20 +31,22 @@ export interface KMeansContext {
   report: (e: Omit<KMeansProgress, 'run' | 'nInit' | 'maxIter'>) => void;
 }
 
-/** scikit-learn's tolerance: tol x mean over features of the (population) variance. */
-export function scaledTolerance(x: Tensor, tol: number, chunkRows: number): number {
+/** scikit-learn's tolerance: tol x mean over features of the (population) variance, over every rank's rows. */
+export function scaledTolerance(x: Tensor, tol: number, chunkRows: number, shard?: RowShard): number {
   if (tol === 0) return 0;
-  const [n, dim] = x.shape as [number, number];
+  const [rows, dim] = x.shape as [number, number];
+  const n = shard?.total ?? rows;
   return tidy(() => {
     const sum = zeros([dim], { dtype: 'float64' });
     const sumSq = zeros([dim], { dtype: 'float64' });
-    forEachChunk(n, chunkRows, (s, b) =>
+    forEachChunk(rows, chunkRows, (s, b) =>
       tidy(() => {
         const c = x.narrow(0, s, b).to('float64');
         sum.add_(c.sum(0));
         sumSq.add_(c.square().sum(0));
       }),
     );
+    if (shard) [sum, sumSq].forEach(sumTensorAcross);
     const mean = sum.div(n);
     return sumSq.div(n).sub(mean.square()).mean().item() * tol;
   });
@@ -68,7 +81,15 @@ export function assignStep(ctx: KMeansContext, centroids: Tensor, accumulate: bo
           inertia += table.nearestInto(x.narrow(0, s, b), ctx.xSq.narrow(0, s, b), labels.narrow(0, s, b), sqDist.narrow(0, s, b), acc);
         }),
       );
-      return { labels, sqDist, inertia, sums, counts: counts ? Float64Array.from(counts.data() as BigInt64Array, Number) : undefined };
+      let countsAll = counts ? Float64Array.from(counts.data() as BigInt64Array, Number) : undefined;
+      if (ctx.sharded) {
+        // Every rank's sums, counts and inertia: the same update on every rank.
+        if (sums) sumTensorAcross(sums);
+        const reduced = sumAcross([inertia, ...(countsAll ?? [])]);
+        inertia = reduced[0]!;
+        if (countsAll) countsAll = Float64Array.from(reduced.slice(1));
+      }
+      return { labels, sqDist, inertia, sums, counts: countsAll };
     });
   } finally {
     table.dispose();
@@ -80,7 +101,41 @@ export function assignStep(ctx: KMeansContext, centroids: Tensor, accumulate: bo
  * the cancellation in the expansion ||x||^2 - 2 x.c + ||c||^2 that the assignment step uses.
  */
 export function exactInertia(ctx: KMeansContext, centroids: Tensor, labels: Tensor): number {
-  return tidy(() => clusterKernels.assignedSqDistanceSum(ctx.x.contiguous(), centroids.to('float32').contiguous(), labels.contiguous()));
+  const local = tidy(() => clusterKernels.assignedSqDistanceSum(ctx.x.contiguous(), centroids.to('float32').contiguous(), labels.contiguous()));
+  return ctx.sharded ? sumAcross([local])[0]! : local;
+}
+
+/**
+ * The m rows farthest from their centroids over every rank, farthest first: global indices and
+ * labels. Each rank offers its own m farthest (distance, global index, label); the ranks sum
+ * the offers into one table (zeros elsewhere) and sort it the same way.
+ */
+function farthestRows(ctx: KMeansContext, a: Assigned, m: number): { ids: number[]; labels: number[] } {
+  if (!ctx.sharded) {
+    return tidy(() => {
+      const far = a.sqDist.topk(m, 0, true, true).indices;
+      return { ids: Array.from(far.data() as BigInt64Array, Number), labels: Array.from(a.labels.indexSelect(0, far).data() as BigInt64Array, Number) };
+    });
+  }
+  const { shard } = ctx;
+  const mine = Math.min(m, ctx.n);
+  const offers = tidy(() => {
+    const table = new Float64Array(4 * m * worldSize()); // [rank][m][offered, distance, index, label]
+    if (mine > 0) {
+      const far = a.sqDist.topk(mine, 0, true, true);
+      const d = far.values.data() as Float32Array;
+      const ids = far.indices.data() as BigInt64Array;
+      const labels = a.labels.indexSelect(0, far.indices).data() as BigInt64Array;
+      const base = 4 * m * rank();
+      for (let i = 0; i < mine; i++) table.set([1, d[i]!, Number(ids[i]!) + shard.start, Number(labels[i]!)], base + 4 * i);
+    }
+    return sumAcross(Array.from(table));
+  });
+  const rows: [d: number, id: number, label: number][] = [];
+  for (let i = 0; i < offers.length; i += 4) if (offers[i] === 1) rows.push([offers[i + 1]!, offers[i + 2]!, offers[i + 3]!]);
+  rows.sort((p, q) => q[0] - p[0] || p[1] - q[1]);
+  const top = rows.slice(0, m);
+  return { ids: top.map((r) => r[1]), labels: top.map((r) => r[2]) };
 }
 
 /**
@@ -94,12 +149,11 @@ function reseedEmpty(ctx: KMeansContext, a: Assigned): number {
   const emptyIds: number[] = [];
   counts.forEach((c, j) => c === 0 && emptyIds.push(j));
   if (emptyIds.length === 0) return 0;
-  let m = Math.min(ctx.n, 2 * emptyIds.length + 64);
+  const total = ctx.shard.total;
+  let m = Math.min(total, 2 * emptyIds.length + 64);
   for (;;) {
     const moved = tidy(() => {
-      const far = a.sqDist.topk(m, 0, true, true).indices; // farthest rows first
-      const farIds = Array.from(far.data() as BigInt64Array, Number);
-      const farLabels = Array.from(a.labels.indexSelect(0, far).data() as BigInt64Array, Number);
+      const { ids: farIds, labels: farLabels } = farthestRows(ctx, a, m); // farthest rows first
       const taken: [row: number, from: number, to: number][] = [];
       const left = [...emptyIds];
       for (let i = 0; i < farIds.length && left.length > 0; i++) {
@@ -116,18 +170,21 @@ function reseedEmpty(ctx: KMeansContext, a: Assigned): number {
         }
         return null;
       }
-      for (const [row, from, to] of taken) {
-        const xr = ctx.x.narrow(0, row, 1);
+      const xs = rowsFromOwners(ctx.x, ctx.shard, taken.map(([row]) => row)); // on every rank
+      taken.forEach(([row, from, to], j) => {
+        const xr = xs.narrow(0, j, 1);
         a.sums!.narrow(0, from, 1).sub_(xr);
         a.sums!.narrow(0, to, 1).copy_(xr);
-        a.labels.narrow(0, row, 1).fill_(to);
-        a.sqDist.narrow(0, row, 1).fill_(0);
-      }
+        const local = row - ctx.shard.start;
+        if (local < 0 || local >= ctx.n) return; // another rank's row
+        a.labels.narrow(0, local, 1).fill_(to);
+        a.sqDist.narrow(0, local, 1).fill_(0);
+      });
       return taken.length;
     });
     if (moved !== null) return moved;
-    if (m === ctx.n) throw new Error(`k-means: cannot re-seed ${emptyIds.length} empty clusters`); // unreachable when N >= K
-    m = Math.min(ctx.n, m * 4);
+    if (m === total) throw new Error(`k-means: cannot re-seed ${emptyIds.length} empty clusters`); // unreachable when N >= K
+    m = Math.min(total, m * 4);
   }
 }
 
@@ -145,7 +202,11 @@ export function lloyd(ctx: KMeansContext, init: Tensor): Omit<KMeansRun, 'seed' 
       const a = assignStep(ctx, centroids, true);
       keep(a.labels);
       history.push(a.inertia);
-      const changed = prev === undefined ? ctx.n : tidy(() => prev!.ne(a.labels).sum().item());
+      let changed = ctx.shard.total;
+      if (prev !== undefined) {
+        changed = tidy(() => prev!.ne(a.labels).sum().item());
+        if (ctx.sharded) changed = sumAcross([changed])[0]!;
+      }
       ctx.report({ phase: 'iteration', iteration: it + 1, inertia: a.inertia, changed });
       iterations++;
       if (changed === 0) {

@@ -4,9 +4,12 @@
 // 10 batches, centroids whose count is below 1% of the largest are re-seeded on batch rows
 // drawn with probability proportional to their squared distance; stop after `maxIter` epochs
 // or when the smoothed batch inertia has not improved for `maxNoImprovement` batches.
+// In a group of processes the batch (drawn by global row index with the shared rng) comes to
+// every rank from the rows' owners, so every rank takes the same step as one process would.
 import { type Tensor, tensor, zeros, tidy, keep, dispose, where } from '../engine/index.js';
 import type { Rng } from '../data/rng.js';
 import { assignStep, exactInertia, type KMeansContext } from './lloyd.js';
+import { rowsFromOwners, wholeShard } from './shard.js';
 
 const REASSIGNMENT_RATIO = 0.01; // scikit-learn's default reassignment_ratio
 const REASSIGN_EVERY = 10;
@@ -17,7 +20,8 @@ export function miniBatchKMeans(
   rng: Rng,
   opts: { batchSize: number; maxNoImprovement: number },
 ): { centroids: Tensor; labels: Tensor; inertia: number; iterations: number; converged: boolean; inertiaHistory: number[]; reseeded: number } {
-  const { x, n, k } = ctx;
+  const { x, k } = ctx;
+  const n = ctx.shard.total;
   const b = Math.min(opts.batchSize, n);
   const stepsPerEpoch = Math.ceil(n / b);
   const alpha = Math.min(1, (2 * b) / (n + 1)); // scikit-learn's smoothing of the batch inertia
@@ -35,9 +39,9 @@ export function miniBatchKMeans(
       const rows = Int32Array.from({ length: b }, () => rng.int(n));
       const uniforms = Float64Array.from({ length: b }, () => rng.next()); // for re-seeding draws
       const next = tidy(() => {
-        const picked = tensor(rows, { dtype: 'int64' });
-        const xb = x.indexSelect(0, picked);
-        const a = assignStep({ ...ctx, x: xb, xSq: ctx.xSq.indexSelect(0, picked), n: b }, centroids, true);
+        const xb = rowsFromOwners(x, ctx.shard, rows);
+        const xSqB = rowsFromOwners(ctx.xSq.unsqueeze(1), ctx.shard, rows).squeeze(1);
+        const a = assignStep({ ...ctx, x: xb, xSq: xSqB, n: b, shard: wholeShard(b), sharded: false }, centroids, true);
         const batchInertia = a.inertia / b;
         const { sqDist, sums } = a as Required<typeof a>;
         const counts = tensor(a.counts!, { dtype: 'float64' });

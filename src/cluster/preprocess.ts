@@ -8,6 +8,7 @@
 import { type Tensor, tensor, zeros, empty, tidy, keep, linalg } from '../engine/index.js';
 import { saveSafetensors, loadSafetensors } from '../io/safetensors.js';
 import { forEachChunk } from './nearest.js';
+import { sumAcross, sumTensorAcross } from './shard.js';
 import { stagingChunkRows } from './features.js';
 
 export interface PreprocessOptions {
@@ -64,32 +65,38 @@ export class Preprocessor {
     return new Preprocessor({ inputDim: dim, outputDim: dim, pca: null, whiten: false, l2, eps: 0, explainedVarianceRatio: null }, null);
   }
 
-  /** Fits the PCA (if asked) on the rows of x (float32 [N, D]). */
+  /**
+   * Fits the PCA (if asked) on the rows of x (float32 [N, D]). In a group of processes x is this
+   * rank's rows: the sums and the covariance are summed across ranks, so every rank fits the same.
+   */
   static fit(x: Tensor, opts: PreprocessOptions = {}): Preprocessor {
     if (x.ndim !== 2) throw new Error(`preprocess: the data must be an N x D matrix, got shape [${x.shape.join(', ')}]`);
-    const [n, dim] = x.shape as [number, number];
+    const [rows, dim] = x.shape as [number, number];
     const whiten = opts.whiten ?? false;
     const l2 = opts.l2 ?? false;
     const eps = opts.eps ?? 1e-6;
     if (opts.pca === undefined && !whiten) return Preprocessor.passThrough(dim, l2);
     const d = opts.pca ?? dim;
     if (!Number.isInteger(d) || d < 1 || d > dim) throw new Error(`preprocess: pca must be an integer in 1..${dim} (the feature dimension), got ${d}`);
+    const n = sumAcross([rows])[0]!;
     if (n < 2) throw new Error(`preprocess: PCA needs at least 2 rows, got ${n}`);
     if (!(eps >= 0)) throw new Error(`preprocess: eps must be >= 0, got ${eps}`);
     const chunkRows = opts.chunkRows ?? stagingChunkRows(dim);
     const fitted = tidy(() => {
       // Mean in float64; covariance from float32 products of centred chunks, summed in float64.
       const sum = zeros([dim], { dtype: 'float64' });
-      forEachChunk(n, chunkRows, (s, b) => tidy(() => void sum.add_(x.narrow(0, s, b).to('float64').sum(0))));
+      forEachChunk(rows, chunkRows, (s, b) => tidy(() => void sum.add_(x.narrow(0, s, b).to('float64').sum(0))));
+      sumTensorAcross(sum);
       const mean = sum.div(n);
       const mean32 = mean.to('float32');
       const cov = zeros([dim, dim], { dtype: 'float64' });
-      forEachChunk(n, chunkRows, (s, b) =>
+      forEachChunk(rows, chunkRows, (s, b) =>
         tidy(() => {
           const c = x.narrow(0, s, b).sub(mean32);
           cov.add_(c.t().mm(c));
         }),
       );
+      sumTensorAcross(cov);
       cov.div_(n - 1);
       const { eigenvalues, eigenvectors } = linalg.eigh(cov); // ascending
       const order = tensor(Int32Array.from({ length: d }, (_, i) => dim - 1 - i), { dtype: 'int64' });

@@ -15,6 +15,8 @@ import { writeClusters, loadClusters, CLUSTERS_FORMAT, CLUSTERS_VERSION, type Cl
 import { pseudoLabelFile } from './assign.js';
 import { clusterScores, type ClusterScores } from './metrics.js';
 import { defaultChunkRows } from './nearest.js';
+import { labelsFromAll, shardRange } from './shard.js';
+import { checkSameOnAllRanks, isMain, rank, worldSize } from '../distributed/index.js';
 import { assignSchema, clusterSchema, type AssignStageOptions, type ClusterStageOptions } from './schema.js';
 
 export const PSEUDO_LABELS_VERSION = 1;
@@ -62,7 +64,11 @@ export interface ClusterResult {
   preprocessing: string;
 }
 
-/** k-means on a features file (after optional PCA / whitening / L2) into a clustering folder. */
+/**
+ * k-means on a features file (after optional PCA / whitening / L2) into a clustering folder.
+ * In a group of processes each rank loads its contiguous rows [r N / W, (r + 1) N / W), the
+ * fitting and k-means reduce across ranks, and rank 0 alone writes the folder.
+ */
 export async function clusterStage(options: ClusterStageOptions): Promise<ClusterResult> {
   const o = parseOptions(clusterSchema, options);
   const started = new Date().toISOString();
@@ -73,10 +79,13 @@ export async function clusterStage(options: ClusterStageOptions): Promise<Cluste
   if (o.k > header.rows) throw new Error(`--k ${o.k} is more than the ${header.rows} rows of ${featuresPath}`);
   if (o.pca !== undefined && o.pca > header.dim) throw new Error(`--pca ${o.pca} is more than the ${header.dim} feature dimensions of ${featuresPath}`);
   const truth = o.labels !== undefined ? cacheLabels(resolve(o.labels), header.rows, featuresPath) : undefined;
-  const say = (line: string) => void (!o.quiet && process.stderr.write(`${line}\n`));
+  const say = (line: string) => void (!o.quiet && isMain() && process.stderr.write(`${line}\n`));
+  checkSameOnAllRanks('the cluster config', JSON.stringify({ ...configOf(clusterSchema, o), features: featuresPath, rows: header.rows, dim: header.dim }));
+  const { start, end } = shardRange(header.rows);
+  const shard = { start, rows: end - start, total: header.rows };
 
-  say(`loading ${featuresPath}: ${header.rows} x ${header.dim} ${header.dtype}`);
-  const x = loadFeatures(featuresPath);
+  say(`loading ${featuresPath}: ${header.rows} x ${header.dim} ${header.dtype}${worldSize() > 1 ? `, ${worldSize()} processes (rank ${rank()}: rows ${start}..${end - 1})` : ''}`);
+  const x = loadFeatures(featuresPath, { start, count: shard.rows });
   const tLoad = secondsSince(t0);
   const chunkRows = defaultChunkRows(o.k);
   const t1 = performance.now();
@@ -100,9 +109,13 @@ export async function clusterStage(options: ClusterStageOptions): Promise<Cluste
       seed: o.seed,
       miniBatch: o.miniBatch,
       chunkRows,
-      onProgress: kmeansReporter(o.quiet ?? false),
+      shard,
+      onProgress: kmeansReporter((o.quiet ?? false) || !isMain()),
     });
     const tKmeans = secondsSince(t2);
+    const allLabels = labelsFromAll(result.labels, shard); // int64 [N], in row order
+    result.labels.dispose();
+    result.labels = allLabels;
     try {
       let labels: ClusterSummary['labels'];
       if (truth) {
@@ -144,7 +157,7 @@ export async function clusterStage(options: ClusterStageOptions): Promise<Cluste
         format: CLUSTERS_FORMAT, version: CLUSTERS_VERSION, stage: 'cluster', config: configOf(clusterSchema, o), inputs, created: started,
         extra: { k: o.k, n: header.rows, inertia: result.inertia, clusterSizes: result.clusterSizes, ...(labels ? { labels } : {}) },
       });
-      writeClusters(out, { centroids: result.centroids, labels: result.labels, preprocessor: pre, summary, manifest });
+      if (isMain()) writeClusters(out, { centroids: result.centroids, labels: result.labels, preprocessor: pre, summary, manifest });
       return { out, summary, manifest, preprocessing: describe(pre) };
     } finally {
       result.centroids.dispose();

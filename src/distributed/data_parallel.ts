@@ -3,7 +3,8 @@
 // averaged across ranks in buckets, so every rank takes the same optimiser step.
 import { noGrad, tidy, zerosLike, tensor, type Tensor } from '../engine/index.js';
 import { allReduceCoalesced, broadcast } from './collectives.js';
-import { worldSize } from './group.js';
+import { rank, worldSize } from './group.js';
+import { allReduce } from './collectives.js';
 
 /** Rank 0's values into every rank's tensors (parameters and buffers), in place. */
 export function broadcastFromRankZero(tensors: Tensor[]): void {
@@ -28,5 +29,16 @@ export function averageGradients(params: Tensor[], o: { bucketBytes?: number; vo
       for (const g of grads) g.div_(worldSize());
     });
     return Math.round(vote.item());
+  });
+}
+
+/** The ranks for which `flag` holds (every rank calls it), ascending; one allreduce of W numbers. */
+export function ranksWhere(flag: boolean): number[] {
+  if (worldSize() === 1) return flag ? [0] : [];
+  return tidy(() => {
+    const t = tensor(new Float32Array(worldSize()));
+    if (flag) t.narrow(0, rank(), 1).fill_(1);
+    allReduce(t, 'sum');
+    return Array.from(t.data() as Float32Array).flatMap((v, r) => (v > 0 ? [r] : []));
   });
 }

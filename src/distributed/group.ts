@@ -139,6 +139,26 @@ function endedRanks(graceMs = 2000): number[] {
   }
 }
 
+/**
+ * After a collective failed with no rank ended: every rank whose collective fails says so in the
+ * store; the ranks that have not said so within graceMs never got there (hung, or elsewhere).
+ * Empty when the store cannot be reached (rank 0 gone) or every rank failed alike.
+ */
+function absentRanks(op: string, graceMs = 5000): number[] {
+  const g = current!;
+  try {
+    N.storeSet(`failed/${g.rank}`, op);
+    const deadline = Date.now() + Math.min(graceMs, g.timeoutMs);
+    for (;;) {
+      const absent = [...g.records.keys()].filter((r) => r !== g.rank && !N.storeCheck([`failed/${r}`]));
+      if (absent.length === 0 || Date.now() > deadline) return absent;
+      sleep(100);
+    }
+  } catch {
+    return [];
+  }
+}
+
 /** Runs a collective; its failure becomes a DistributedError naming the rank that ended, if one did. */
 export function collective<T>(op: string, run: () => T): T {
   try {
@@ -148,10 +168,14 @@ export function collective<T>(op: string, run: () => T): T {
     const g = current;
     const msg = (err as Error).message;
     if (err instanceof TypeError) throw err;
+    const named = (rs: number[]) => `rank${rs.length > 1 ? 's' : ''} ${rs.map((r) => `${r} (pid ${g.records[r]!.pid})`).join(', ')}`;
     const gone = endedRanks();
+    const absent = gone.length > 0 ? [] : absentRanks(op);
     const who = gone.length > 0
-      ? `rank${gone.length > 1 ? 's' : ''} ${gone.map((r) => `${r} (pid ${g.records[r]!.pid})`).join(', ')} ended`
-      : `a rank failed, or did not take part within ${g.timeoutMs / 1000} s`;
+      ? `${named(gone)} ended`
+      : absent.length > 0
+        ? `${named(absent)} did not take part within ${g.timeoutMs / 1000} s (hung, or busy elsewhere)`
+        : `a rank failed, or did not take part within ${g.timeoutMs / 1000} s`;
     throw new DistributedError(`${op} failed on rank ${g.rank} of ${g.worldSize}: ${who}. ${msg}`);
   }
 }

@@ -68,18 +68,25 @@ export function readFeaturesInfo(featuresPath: string): FeaturesInfo {
 /** Batches between trimNativeHeap() calls: keeps resident memory flat at about 1% of the time. */
 const TRIM_EVERY = 8;
 
+/** Rows [start, end) of the images, in index order, through a source into an .npy file. */
+export interface RowRange {
+  start: number;
+  end: number;
+}
+
 /**
- * Runs `source` over the images (index order) and writes an N x D float32 .npy file at `out`
- * plus its sidecar. On any error the target is left as it was.
+ * Runs `source` over images [range.start, range.end) in index order, in batches of batchSize
+ * from range.start, and writes their rows as a float32 .npy file at `out` ([end - start, D]);
+ * no sidecar. On any error the target is left as it was. Returns the seconds it took.
  */
-export async function extractFeatures(source: FeatureSource, images: ImageSource, out: string, o: ExtractOptions = {}): Promise<FeaturesInfo> {
+export async function extractRows(source: FeatureSource, images: ImageSource, out: string, range: RowRange, o: ExtractOptions = {}): Promise<{ seconds: number; started: string }> {
   const batchSize = o.batchSize ?? 256;
-  const n = Math.min(o.limit ?? images.count, images.count);
-  if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`extractFeatures: limit must be a non-negative integer, got ${o.limit}`);
+  const n = range.end - range.start;
   const dim = source.dim(images.shape);
+  const all = range.start === 0 && range.end === images.count;
   const loader = new Loader(images, {
     batchSize, shuffle: false, dtype: 'float32',
-    indices: n < images.count ? Int32Array.from({ length: n }, (_, i) => i) : undefined,
+    indices: all ? undefined : Int32Array.from({ length: n }, (_, i) => range.start + i),
   });
   mkdirSync(dirname(resolve(out)), { recursive: true });
   let writer: NpyWriter;
@@ -121,7 +128,21 @@ export async function extractFeatures(source: FeatureSource, images: ImageSource
     bar.stop();
     await loader.close();
   }
-  const seconds = (performance.now() - start) / 1000;
+  return { seconds: (performance.now() - start) / 1000, started };
+}
+
+/** Rows to extract: the first `limit` images (default all), checked. */
+export function rowsToExtract(images: ImageSource, limit: number | undefined): number {
+  const n = Math.min(limit ?? images.count, images.count);
+  if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`extractFeatures: limit must be a non-negative integer, got ${limit}`);
+  return n;
+}
+
+/** Writes the sidecar FILE.json of a complete features file of n rows (last: it marks the file done). */
+export function writeFeaturesSidecar(source: FeatureSource, images: ImageSource, out: string, n: number, run: { seconds: number; started: string }, o: ExtractOptions = {}): FeaturesInfo {
+  const batchSize = o.batchSize ?? 256;
+  const dim = source.dim(images.shape);
+  const { seconds, started } = run;
   const m = o.manifest ?? { config: { source: source.name, batchSize, ...(o.limit !== undefined ? { limit: o.limit } : {}), ...o.info }, inputs: {} };
   const info = makeManifest({
     format: FEATURES_FORMAT, version: FEATURES_VERSION, stage: 'features', config: m.config, inputs: m.inputs, created: started,
@@ -131,4 +152,14 @@ export async function extractFeatures(source: FeatureSource, images: ImageSource
     },
   }) as FeaturesInfo;
   return writeManifestFile(sidecarPath(out), info) as FeaturesInfo;
+}
+
+/**
+ * Runs `source` over the images (index order) and writes an N x D float32 .npy file at `out`
+ * plus its sidecar. On any error the target is left as it was.
+ */
+export async function extractFeatures(source: FeatureSource, images: ImageSource, out: string, o: ExtractOptions = {}): Promise<FeaturesInfo> {
+  const n = rowsToExtract(images, o.limit);
+  const run = await extractRows(source, images, out, { start: 0, end: n }, o);
+  return writeFeaturesSidecar(source, images, out, n, run, o);
 }

@@ -5,6 +5,8 @@ import { openCache, type ImageCache } from '../data/cache/index.js';
 import { inputRef, type InputRef } from '../artifacts/manifest.js';
 import { configOf, parseOptions } from '../util/options.js';
 import { extractFeatures, type FeaturesInfo } from './extract.js';
+import { extractSharded } from './sharded.js';
+import { checkSameOnAllRanks, isDistributed } from '../distributed/index.js';
 import { parseSource } from './registry.js';
 import { splitLayer } from './network.js';
 import { featuresSchema, type FeaturesStageOptions } from './schema.js';
@@ -26,15 +28,21 @@ function statsOf(path: string, data: ImageCache): { mean: number[]; std: number[
   }
 }
 
-export async function featuresStage(options: FeaturesStageOptions): Promise<FeaturesInfo & { out: string }> {
+/**
+ * Features of every image of a cache into OUT (.npy) and OUT.json. In a group of processes each
+ * rank extracts its whole batches (sharded.ts) and rank 0 assembles the file; the other ranks
+ * return null.
+ */
+export async function featuresStage(options: FeaturesStageOptions): Promise<(FeaturesInfo & { out: string }) | null> {
   const o = parseOptions(featuresSchema, options);
+  checkSameOnAllRanks('the features config', JSON.stringify({ ...configOf(featuresSchema, o), out: resolve(o.out) }));
   const cache = openCache(o.data);
   try {
     const stats = o.stats === undefined ? cache.manifest : statsOf(o.stats, cache);
     const source = parseSource(o.source, { inChannels: cache.shape[0], mean: stats.mean, std: stats.std, pool: o.pool, seed: o.seed });
     try {
       const out = resolve(o.out);
-      const info = await extractFeatures(source, cache, out, {
+      const info = await (isDistributed() ? extractSharded : extractFeatures)(source, cache, out, {
         batchSize: o.batchSize, limit: o.limit, quiet: o.quiet, data: cache.dir,
         info: { pool: o.pool, ...(o.source.startsWith('random:') ? { seed: o.seed } : {}) },
         manifest: {
@@ -42,7 +50,7 @@ export async function featuresStage(options: FeaturesStageOptions): Promise<Feat
           inputs: { data: { path: cache.dir, key: cache.manifest.key }, ...modelInput(o.source), ...(o.stats !== undefined ? { stats: inputRef(o.stats) } : {}) },
         },
       });
-      return { ...info, out };
+      return info && { ...info, out };
     } finally {
       source.dispose();
     }

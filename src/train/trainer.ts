@@ -32,7 +32,7 @@ import { buildOptimizer, buildScheduler, type OptimConfig, type ParamGroupConfig
 import type { Progress } from '../util/progress.js';
 import { stderrLogger, silentLogger, type TrainLogger } from './logger.js';
 import { resolveDevice, moduleDevice, batchOn, type TrainDevice } from './device.js';
-import { worldSize, rank, isMain, allReduce, averageGradients, broadcastFromRankZero } from '../distributed/index.js';
+import { worldSize, rank, isMain, allReduce, averageGradients, broadcastFromRankZero, ranksWhere } from '../distributed/index.js';
 
 /** What a classifying task makes of one batch: class scores and the classes they should predict. */
 export interface TaskOutput {
@@ -200,6 +200,8 @@ const loadSums = (s: EpochSums): EpochSums => ({ ...s, scored: s.scored ?? s.cou
 interface StepResult {
   loss: number;
   count: number;
+  /** In a group: the ranks whose loss was not finite at this step. */
+  badRanks?: number[];
   /** null: the task gave no logits and targets. */
   correct: number | null;
 }
@@ -315,11 +317,15 @@ export class Trainer {
     }
     const ck = loadCheckpoint(path);
     try {
-      const meta = ck.meta as { trainer?: TrainerState & { batchesPerEpoch: number; batchSize: number; seed: number; torchRng: string; threads?: number } };
+      const meta = ck.meta as { trainer?: TrainerState & { batchesPerEpoch: number; batchSize: number; seed: number; torchRng: string; threads?: number; world?: number } };
       const t = meta.trainer;
       if (!t || !Number.isInteger(t.step)) throw new Error(`${path}: not a trainer checkpoint (no meta.trainer)`);
       const l = this.o.loader;
-      if (t.batchSize !== l.batchSize || t.batchesPerEpoch !== l.batchesPerEpoch || t.seed !== this.seed) {
+      // Another number of processes (checkpoints without `world` are from one): the batches per
+      // epoch may differ, so the run continues from an epoch's start (see regroup below).
+      const world = worldSize(), before = t.world ?? 1;
+      const regrouped = before !== world;
+      if (t.seed !== this.seed || (!regrouped && (t.batchSize !== l.batchSize || t.batchesPerEpoch !== l.batchesPerEpoch))) {
         throw new Error(
           `${path}: the checkpoint was made with batch size ${t.batchSize}, ${t.batchesPerEpoch} batches per epoch and seed ${t.seed}; ` +
             `this run has ${l.batchSize}, ${l.batchesPerEpoch} and ${this.seed}. Resume with the same data and options, or use a new --out`,
@@ -332,16 +338,18 @@ export class Trainer {
             `it will not end bit-identical to a run that never stopped (use --threads ${t.threads} for that)`,
         );
       }
+      const freshSchedule = this.scheduler?.stateDict(); // this run's schedule at its first step
       this.model.loadStateDict(ck.model);
       if (!ck.optimizer) throw new Error(`${path}: the checkpoint has no optimiser state`);
       this.optimizer.loadStateDict(ck.optimizer);
-      if (this.scheduler) {
+      if (this.scheduler && !regrouped) {
         if (!ck.scheduler) throw new Error(`${path}: the checkpoint has no schedule state, but this run has a schedule`);
         this.scheduler.loadStateDict(ck.scheduler as never);
       }
       const rng = Buffer.from(t.torchRng, 'base64');
       tidy(() => setRngState(fromBytes(new Uint8Array(rng.buffer, rng.byteOffset, rng.length), [rng.length], 'uint8')));
       this.#state = { step: t.step, epoch: t.epoch, batch: t.batch, sums: loadSums(t.sums), window: loadSums(t.window) };
+      if (regrouped) this.#regroup(path, t, before, freshSchedule);
       this.#lastCheckpointStep = t.step;
     } finally {
       for (const x of ck.model.values()) x.dispose();
@@ -349,6 +357,37 @@ export class Trainer {
     }
     this.#truncateMetrics(this.#state.step);
     return this.#state.step;
+  }
+
+  /**
+   * Continues a checkpoint made by another number of processes. Its epochs had other batches (each
+   * rank reads every W-th image), so only an epoch's start is a common point: a checkpoint at an
+   * epoch's end continues with the next epoch; one in the middle of an epoch starts that epoch
+   * again from its first batch (the weights keep the steps already taken in it, and the step
+   * count goes on from them). The schedule is this run's (epochs x this run's batches per epoch),
+   * taken to the start of that epoch, as a run with this many processes would have it there.
+   */
+  #regroup(path: string, t: { batch: number; batchesPerEpoch: number; batchSize: number }, before: number, freshSchedule: ReturnType<LRScheduler['stateDict']> | undefined): void {
+    const st = this.#state;
+    const l = this.o.loader;
+    const procs = (w: number) => `${w} process${w === 1 ? '' : 'es'}`;
+    const made = `${path}: the checkpoint was made by ${procs(before)} (batch ${t.batchSize}, ${t.batchesPerEpoch} batches per epoch each), this run has ${procs(worldSize())} (batch ${l.batchSize}, ${l.batchesPerEpoch})`;
+    if (st.batch > 0 && st.batch < t.batchesPerEpoch) {
+      this.logger.info(
+        `${made}; it stopped after batch ${st.batch} of epoch ${st.epoch + 1}, which another number of processes cannot continue exactly: ` +
+          `epoch ${st.epoch + 1} starts again from its first batch (the weights keep the ${st.batch} steps already taken in it)`,
+      );
+    } else {
+      if (st.batch > 0) st.epoch += 1; // an epoch's last batch: the next epoch
+      this.logger.info(`${made}; it continues at the start of epoch ${st.epoch + 1}`);
+    }
+    st.batch = 0;
+    st.sums = freshSums();
+    st.window = freshSums();
+    if (this.scheduler && freshSchedule) {
+      this.scheduler.loadStateDict(freshSchedule as never);
+      for (let i = 0; i < st.epoch * l.batchesPerEpoch; i++) this.scheduler.step();
+    }
   }
 
   /** Saves the current state as outDir's checkpoint (atomically). */
@@ -360,7 +399,10 @@ export class Trainer {
     }
     const rng = tidy(() => getRngState().rawData());
     const l = this.o.loader;
-    const trainer = { ...this.#state, batchSize: l.batchSize, batchesPerEpoch: l.batchesPerEpoch, seed: this.seed, threads: getNumThreads(), torchRng: Buffer.from(rng).toString('base64') };
+    const trainer = {
+      ...this.#state, batchSize: l.batchSize, batchesPerEpoch: l.batchesPerEpoch, seed: this.seed, threads: getNumThreads(), torchRng: Buffer.from(rng).toString('base64'),
+      ...(worldSize() > 1 ? { world: worldSize() } : {}),
+    };
     saveCheckpoint(this.checkpointPath, {
       model: this.model,
       optimizer: this.optimizer,
@@ -420,6 +462,11 @@ export class Trainer {
             const out = o.task.forward(this.model, b, new Rng(deriveSeed(this.seed, TASK_STREAM, batch.epoch, draw)));
             const l = lossOf(out, o.labelSmoothing);
             const lossValue = l.item();
+            if (world > 1) {
+              // Every rank stops at the same step when any rank's loss is not finite.
+              const bad = ranksWhere(!Number.isFinite(lossValue));
+              if (bad.length > 0) return { loss: Number.isFinite(lossValue) ? NaN : lossValue, count: 0, correct: null, badRanks: bad };
+            }
             if (!Number.isFinite(lossValue)) return { loss: lossValue, count: 0, correct: null };
             this.optimizer.zeroGrad();
             l.backward();
@@ -437,7 +484,9 @@ export class Trainer {
           const where = this.#lastCheckpointStep >= 0 && this.checkpointPath
             ? `The last good checkpoint is ${this.checkpointPath} (step ${this.#lastCheckpointStep}); lower the learning rate and resume from it.`
             : 'No checkpoint was saved before it; lower the learning rate and start again.';
-          throw new NonFiniteLossError(`training stopped: the loss is ${loss} at step ${st.step + 1} (epoch ${batch.epoch + 1}, batch ${batch.batch + 1}). ${where}`);
+          const on = res.badRanks ? ` on rank${res.badRanks.length > 1 ? 's' : ''} ${res.badRanks.join(', ')} of ${world}` : '';
+          const what = res.badRanks ? 'not finite' : `${loss}`;
+          throw new NonFiniteLossError(`training stopped: the loss is ${what}${on} at step ${st.step + 1} (epoch ${batch.epoch + 1}, batch ${batch.batch + 1}). ${where}`);
         }
         this.scheduler?.step();
         const seconds = (performance.now() - t0) / 1000;

@@ -3,10 +3,14 @@
 //   node worker.js train B STEPS  data-parallel SGD steps on a fixed dataset, weights printed by rank 0
 //   node worker.js die            rank 1 is killed after the first allreduce, rank 0 keeps reducing
 //   node worker.js leak           many averaged-gradient steps; live tensors before and after
+//   node worker.js hang           rank 1 stops taking part after the first allreduce (sleeps), rank 0 goes on
+//   node worker.js nan            data-parallel training whose loss is NaN on rank 1 at step 3
+//   node worker.js run B EPOCHS STOP OUT RESUME  a run folder OUT (cosine schedule, a metrics line per
+//                                 step), stopped after STOP steps (0: none), resumed when RESUME is 1
 import { tensor, zeros, tidy, memory, manualSeed, setNumThreads, type Tensor } from '../../src/engine/index.js';
 import * as nn from '../../src/nn/index.js';
 import { Loader, memorySource } from '../../src/data/index.js';
-import { Trainer, classify } from '../../src/train/index.js';
+import { Trainer, classify, silentLogger } from '../../src/train/index.js';
 import {
   initFromEnv, rank, worldSize, allReduce, allReduceCoalesced, broadcast, barrier, allGather, averageGradients, distributedShard, destroyProcessGroup,
 } from '../../src/distributed/index.js';
@@ -23,13 +27,14 @@ export function dataset() {
 }
 
 /** Trains a BatchNorm-free MLP; returns its flattened weights. */
-export async function train(batchSize: number, steps: number): Promise<number[]> {
+export async function train(batchSize: number, steps: number, run: { epochs: number; outDir: string; resume: boolean } | null = null): Promise<number[]> {
   manualSeed(rank() === 0 ? 5 : 99); // other ranks start elsewhere: the broadcast must fix it
   const model = new nn.Sequential(new nn.Flatten(), new nn.Linear(16, 12), new nn.ReLU(), new nn.Linear(12, 3));
   const loader = new Loader(dataset(), { batchSize, seed: 3, dropLast: true, prefetch: false, shard: distributedShard() });
   const trainer = new Trainer({
-    model, task: classify, loader, epochs: 100, quiet: true, handleSignals: false, stopAfterSteps: steps,
+    model, task: classify, loader, epochs: run?.epochs ?? 100, quiet: true, handleSignals: false, stopAfterSteps: steps || undefined,
     optim: { optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-3 },
+    ...(run ? { outDir: run.outDir, resume: run.resume, logEvery: 1, schedule: { schedule: 'cosine' as const }, logger: { ...silentLogger, info: (m: string) => void process.stderr.write(`${m}\n`) } } : {}),
   });
   await trainer.fit();
   const w = model.parameters().flatMap((p) => values(p.flatten()));
@@ -41,7 +46,7 @@ export async function train(batchSize: number, steps: number): Promise<number[]>
 async function main(): Promise<void> {
   setNumThreads(1);
   const what = process.argv[2];
-  if (!initFromEnv() && what !== 'train') throw new Error('worker: RANK and WORLD_SIZE must be set');
+  if (!initFromEnv() && what !== 'train' && what !== 'run') throw new Error('worker: RANK and WORLD_SIZE must be set');
   const r = rank(), w = worldSize();
   const out: Record<string, unknown> = { rank: r, world: w };
   if (what === 'collectives') {
@@ -68,12 +73,31 @@ async function main(): Promise<void> {
     });
   } else if (what === 'train') {
     out.weights = await train(Number(process.argv[3]), Number(process.argv[4]));
+  } else if (what === 'run') {
+    const [b, epochs, stop, outDir, resume] = process.argv.slice(3);
+    out.weights = await train(Number(b), Number(stop), { epochs: Number(epochs), outDir: outDir!, resume: resume === '1' });
   } else if (what === 'die') {
     for (let i = 0; ; i++) {
       tidy(() => allReduce(zeros([1000]), 'sum'));
       if (i === 0) process.stdout.write(JSON.stringify({ rank: r, ready: true }) + '\n');
       if (i === 0 && r === 1) process.kill(process.pid, 'SIGKILL');
     }
+  } else if (what === 'hang') {
+    for (let i = 0; ; i++) {
+      tidy(() => allReduce(zeros([1000]), 'sum'));
+      if (i === 0 && r === 1) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+    }
+  } else if (what === 'nan') {
+    manualSeed(5);
+    const model = new nn.Sequential(new nn.Flatten(), new nn.Linear(16, 3));
+    const loader = new Loader(dataset(), { batchSize: 8, seed: 3, dropLast: true, prefetch: false, shard: distributedShard() });
+    let steps = 0;
+    const task = { forward: (m: nn.Module, b: Parameters<typeof classify.forward>[1], g: Parameters<typeof classify.forward>[2]) => {
+      const o = classify.forward(m, b, g) as { logits: Tensor; targets: Tensor };
+      return ++steps === 3 && r === 1 ? { ...o, logits: o.logits.mul(NaN) } : o;
+    } };
+    const trainer = new Trainer({ model, task, loader, epochs: 5, quiet: true, handleSignals: false, optim: { optimizer: 'sgd', lr: 0.1 } });
+    await trainer.fit();
   } else if (what === 'leak') {
     // Three parameters with gradients (one channels-last), one without.
     const params = [zeros([300, 40]), zeros([40]), zeros([7, 3, 3, 3]).contiguous('channelsLast'), zeros([5])].map((p) => p.requiresGrad_(true));
