@@ -17,6 +17,14 @@ function modelInput(spec: string): Record<string, InputRef> {
   return { model: inputRef(splitLayer(spec.slice('model:'.length))[0]) };
 }
 
+/** The source as recorded: a run's path left out (the run is an input, with its key), so the
+ *  content key of the same features does not depend on where the run folder is. */
+function recordedSource(spec: string): string {
+  if (!spec.startsWith('model:')) return spec;
+  const layer = splitLayer(spec.slice('model:'.length))[1];
+  return layer === undefined ? 'model' : `model@${layer}`;
+}
+
 /** The pixel statistics of another cache of the same image shape. */
 function statsOf(path: string, data: ImageCache): { mean: number[]; std: number[] } {
   const c = openCache(path);
@@ -46,7 +54,7 @@ export async function featuresStage(options: FeaturesStageOptions): Promise<(Fea
         batchSize: o.batchSize, limit: o.limit, quiet: o.quiet, data: cache.dir,
         info: { pool: o.pool, ...(o.source.startsWith('random:') ? { seed: o.seed } : {}) },
         manifest: {
-          config: configOf(featuresSchema, o),
+          config: { ...configOf(featuresSchema, o), source: recordedSource(o.source) },
           inputs: { data: { path: cache.dir, key: cache.manifest.key }, ...modelInput(o.source), ...(o.stats !== undefined ? { stats: inputRef(o.stats) } : {}) },
         },
       });
