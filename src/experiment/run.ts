@@ -84,7 +84,11 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
     copyFileSync(resolve(o.config), join(dir, 'experiment.yaml'));
     const started = new Date().toISOString();
     const records = new Map<string, StageRecord>(plan.stages.map((s) => [s.id, stageRecord(s, done.has(s.id) ? 'reused' : 'waiting', done.get(s.id) ?? null)]));
-    const save = () => writeResults(dir, experimentResults(config, plan, records, done, { started, threads: getNumThreads() }));
+    const save = () => {
+      const r = experimentResults(config, plan, records, done, { started, threads: getNumThreads() });
+      writeResults(dir, r);
+      return r;
+    };
     save();
     const t0 = performance.now();
     for (const [i, s] of plan.stages.entries()) {
@@ -118,10 +122,10 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
       }
       save();
     }
-    save();
+    const final = save();
     const ran = plan.stages.filter((s) => records.get(s.id)!.status === 'done').length;
     log(`${ran} stages run, ${plan.stages.length - ran - result.failed.length - result.skipped.length} reused${result.failed.length ? `, ${result.failed.length} failed` : ''}${result.skipped.length ? `, ${result.skipped.length} skipped` : ''}, in ${formatSeconds((performance.now() - t0) / 1000)}`);
-    print(resultsTableText(experimentResults(config, plan, records, done, { started, threads: getNumThreads() })));
+    print(resultsTableText(final));
     print(`results: ${join(dir, RESULTS_FILE)}`);
     try {
       print(`report:  ${await writeReport(dir)}`);

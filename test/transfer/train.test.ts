@@ -8,27 +8,13 @@ import { tensor, tidy } from '../../src/engine/index.js';
 import { writeNpy } from '../../src/io/index.js';
 import { trainTransfer, readPseudoLabels } from '../../src/transfer/index.js';
 import { loadSourceModel } from '../../src/artifacts/index.js';
-import { rng } from '../helpers/random.js';
+import { bands } from '../helpers/runs.js';
 import { grayCache } from '../helpers/idx.js';
 import { tempFolders } from '../helpers/tmp.js';
 import { selfsup } from '../helpers/cli.js';
 
 const tmp = tempFolders('transfer');
 const SIDE = 32, KINDS = 4;
-
-/** Image i shows a bright band of rows (band i mod 4) on noise; the true class is its band. */
-function bands(n: number, seed: number): { images: Uint8Array; labels: number[] } {
-  const r = rng(seed);
-  const images = new Uint8Array(n * SIDE * SIDE);
-  const labels = Array.from({ length: n }, (_, i) => i % KINDS);
-  for (let i = 0; i < n; i++) {
-    for (let y = 0; y < SIDE; y++) for (let x = 0; x < SIDE; x++) {
-      const lit = Math.floor(y / (SIDE / KINDS)) === labels[i];
-      images[i * SIDE * SIDE + y * SIDE + x] = Math.floor(r() * 60 + (lit ? 170 : 20));
-    }
-  }
-  return { images, labels };
-}
 
 const run = (args: string[]) => {
   const r = selfsup(args);
