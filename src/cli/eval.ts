@@ -5,6 +5,7 @@ import { field } from '../util/options.js';
 import { evaluate, evalSchema, finetune, finetuneSchema, clusterQualityStage, clustersEvalSchema, resultsTable, formatTable, type EvalProtocol, type EvalResults } from '../eval/index.js';
 import { retrievalsSchema, retrievalsStage } from '../eval/retrievals.js';
 import { stageCommand } from './schema_options.js';
+import { isMain } from '../distributed/index.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -38,6 +39,7 @@ export function evalCommand(): Command {
     ev.addCommand(
       stageCommand(protocol, DESCRIPTIONS[protocol], evalSchema, async (o) => {
         const { out, results } = await evaluate(protocol, o);
+        if (!isMain()) return; // rank 0 prints for the group
         if (o.json) console.log(JSON.stringify(results, null, 2));
         else {
           print(results);

@@ -4,10 +4,11 @@ import { buildProgram } from './program.js';
 import { initFromEnv } from '../distributed/index.js';
 
 // The commands that run as several processes: the training recipe (data parallel), feature
-// extraction (a shard of the cache per rank) and k-means (a shard of the rows per rank). The
-// others would each do the whole work, writing the same files.
+// extraction (a shard of the cache per rank), k-means (a shard of the rows per rank) and the
+// evaluations (a shard of the frozen pass and of the probes per rank). The others would each do
+// the whole work, writing the same files.
 const DATA_PARALLEL = ['pretext train', 'train supervised', 'transfer train', 'eval finetune'];
-const SEVERAL = [...DATA_PARALLEL, 'features', 'cluster run'];
+const SEVERAL = [...DATA_PARALLEL, 'features', 'cluster run', 'eval all', 'eval linear', 'eval knn', 'eval lowshot'];
 
 /** The command as SEVERAL names it: `cluster --features ...` is `cluster run`, `features ...` is `features`. */
 function commandOf(argv: string[]): string {

@@ -86,20 +86,59 @@ export function initProcessGroup(e: DistEnv, o: { threads?: number } = {}): void
 let agreements = 0;
 
 /**
+ * Every rank's `value`, in rank order (all_gather_object for strings, through the store). Every
+ * rank must call it, in the same order. `wait: 'unbounded'` waits for a slower rank without the
+ * group's timeout (it may be doing work the others are not), failing only when one has ended.
+ */
+export function gatherStrings(what: string, value: string, o: { wait?: 'timeout' | 'unbounded' } = {}): string[] {
+  if (!current || current.worldSize === 1) return [value];
+  const g = current;
+  const key = `agree/${agreements++}`;
+  N.storeSet(`${key}/${g.rank}`, value);
+  if (o.wait === 'unbounded') {
+    for (let r = 0; r < g.worldSize; r++) {
+      while (!collective(`waiting for rank ${r} (${what})`, () => N.storeCheck([`${key}/${r}`]))) {
+        const gone = endedRanks(0);
+        if (gone.length > 0) throw new DistributedError(`${what}: rank${gone.length > 1 ? 's' : ''} ${gone.join(', ')} ended before ${gone.length > 1 ? 'they' : 'it'} got there`);
+        sleep(50);
+      }
+    }
+  }
+  return Array.from({ length: g.worldSize }, (_, r) => collective(what, () => N.storeGet(`${key}/${r}`)));
+}
+
+/**
  * Checks that every rank has the same value of something (a config's content key, a data
  * size): throws DistributedError naming the ranks whose value differs from rank 0's. Every rank
  * must call it, in the same order. A no-op when not distributed.
  */
 export function checkSameOnAllRanks(what: string, value: string): void {
   if (!current || current.worldSize === 1) return;
-  const g = current;
-  const key = `agree/${agreements++}`;
-  N.storeSet(`${key}/${g.rank}`, value);
-  const values = Array.from({ length: g.worldSize }, (_, r) => collective(`checking ${what}`, () => N.storeGet(`${key}/${r}`)));
+  const values = gatherStrings(`checking ${what}`, value);
   const differ = values.map((v, r) => (v === values[0] ? -1 : r)).filter((r) => r >= 0);
   if (differ.length > 0) {
     throw new DistributedError(`${what} differs across ranks: rank${differ.length > 1 ? 's' : ''} ${differ.join(', ')} ${differ.length > 1 ? 'have' : 'has'} ${differ.map((r) => values[r]).join(', ')}, rank 0 has ${values[0]}`);
   }
+}
+
+/**
+ * What `f` returns on every rank, in rank order (all_gather_object, as JSON through the store),
+ * waiting for slower ranks without the group's timeout. When it throws on any rank, every rank
+ * throws an error naming the ranks and their messages. One process: f's value, or what it threw.
+ */
+export async function gatherResults<T>(what: string, f: () => Promise<T>): Promise<T[]> {
+  if (!current || current.worldSize === 1) return [await f()];
+  type Part = { ok: true; value: T } | { ok: false; error: string };
+  let mine: Part;
+  try {
+    mine = { ok: true, value: await f() };
+  } catch (e) {
+    mine = { ok: false, error: (e as Error).message };
+  }
+  const parts = gatherStrings(what, JSON.stringify(mine), { wait: 'unbounded' }).map((s) => JSON.parse(s) as Part);
+  const failed = parts.flatMap((p, r) => (p.ok ? [] : [`rank ${r}: ${p.error}`]));
+  if (failed.length > 0) throw new DistributedError(`${what} failed on ${failed.join('; ')}`);
+  return parts.map((p) => (p as { value: T }).value);
 }
 
 /** Leaves the group (every rank must: a collective with a rank gone fails). */

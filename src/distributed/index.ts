@@ -3,7 +3,7 @@
 export { readDistEnv, DEFAULT_PORT, DEFAULT_TIMEOUT_S, type DistEnv } from './env.js';
 export {
   initProcessGroup, destroyProcessGroup, rank, worldSize, localRank, isMain, isDistributed, timeoutMs,
-  checkSameOnAllRanks, DistributedError,
+  checkSameOnAllRanks, gatherStrings, gatherResults, DistributedError,
 } from './group.js';
 export { allReduce, allReduceCoalesced, broadcast, barrier, allGather, DEFAULT_BUCKET_BYTES, type ReduceOp } from './collectives.js';
 export { broadcastFromRankZero, averageGradients, ranksWhere } from './data_parallel.js';

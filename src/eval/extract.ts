@@ -34,11 +34,14 @@ export interface ExtractHeadsOptions {
   quiet?: boolean;
   /** Progress bar label. */
   label?: string;
+  /** Only images [start, end) (default all): one rank's share of a group's pass. */
+  range?: { start: number; end: number };
 }
 
-/** Every head's features for every image of `cache`. */
+/** Every head's features for every image of `cache` (or of `o.range`). */
 export async function extractHeads(model: EvalModel, heads: readonly TapHead[], cache: ImageSource & { dir?: string }, o: ExtractHeadsOptions = {}): Promise<HeadFeatures[]> {
-  const n = cache.count;
+  const range = o.range ?? { start: 0, end: cache.count };
+  const n = range.end - range.start;
   const bytes = heads.reduce((s, h) => s + 4 * n * h.dim, 0);
   const toDisk = bytes > (o.maxBytes ?? MAX_FEATURE_BYTES);
   if (toDisk && o.dir === undefined) throw new Error(`${cache.dir}: the features of ${heads.length} heads for ${n} images take ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the memory limit, and no folder was given to stream them to`);
@@ -49,7 +52,11 @@ export async function extractHeads(model: EvalModel, heads: readonly TapHead[], 
   const writers = toDisk ? out.map((h) => new NpyWriter(h.path!, { dtype: 'float32', shape: [n, h.head.dim] })) : null;
   const taps = [...new Set(heads.map((h) => h.tap))];
   model.trunk.eval().toMemoryFormat('channelsLast');
-  const loader = new Loader(cache, { batchSize: o.batchSize ?? 256, shuffle: false, dtype: 'float32' });
+  const all = range.start === 0 && range.end === cache.count;
+  const loader = new Loader(cache, {
+    batchSize: o.batchSize ?? 256, shuffle: false, dtype: 'float32',
+    indices: all ? undefined : Int32Array.from({ length: n }, (_, i) => range.start + i),
+  });
   const bar = progress(o.label ?? `features ${cache.dir}`, n, { unit: 'img', quiet: o.quiet });
   let row = 0, batches = 0;
   try {

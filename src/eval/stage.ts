@@ -19,6 +19,8 @@ import { extractHeads, type HeadFeatures } from './extract.js';
 import { trainLinearProbes, type LinearProbeResult } from './linear.js';
 import { knnClassify, type KnnResult } from './knn.js';
 import { lowShotProbe, LOW_SHOT_DEFAULTS, type LowShotSetting } from './lowshot.js';
+import { extractHeadsSharded, headsRead, ownsJob, planJobs, type EvalJob } from './group.js';
+import { checkSameOnAllRanks, gatherResults, gatherStrings, isMain, worldSize } from '../distributed/index.js';
 import { ALL_SHOTS, evalSchema, type EvalOptions, type EvalProtocol, type EvalStageOptions } from './schema.js';
 
 export const EVAL_FORMAT = FORMATS.evaluation;
@@ -85,7 +87,27 @@ function fileHead(path: string, rows: number, flag: string): HeadFeatures {
   return { head: { name: 'features', tap: 'features', grid: 1, dim }, rows, data: a.data as Float32Array };
 }
 
-/** Runs one protocol ('all': linear, kNN and low-shot from one pass) and writes its results. */
+/** The name of the kNN head (default the last tap's global pool) and of the low-shot head (the last tap). */
+function protocolHeads(o: EvalStageOptions, last: string): { knn: string; lowshot: string } {
+  if (o.features !== undefined) return { knn: o.knnHead ?? 'features', lowshot: o.knnHead ?? 'features' };
+  return { knn: o.knnHead ?? `${last}:gap`, lowshot: o.knnHead ?? last };
+}
+
+/** The index of the head called `name`, or an error naming the heads there are. */
+function headIndex(heads: readonly TapHead[], name: string): number {
+  const i = heads.findIndex((h) => h.name === name);
+  if (i < 0) throw new Error(`--knn-head: no head '${name}'; this evaluation has ${heads.map((h) => h.name).join(', ')}`);
+  return i;
+}
+
+/** What one rank's jobs measured (results.json's parts; linear in head order). */
+type EvalPart = Pick<EvalResults, 'linear' | 'knn' | 'lowshot'> & { seconds: Record<string, number> };
+
+/**
+ * Runs one protocol ('all': linear, kNN and low-shot from one pass) and writes its results. In a
+ * group (selfsup launch) every rank extracts its share of the images and does its share of the
+ * jobs (group.ts); rank 0 writes the results, the same as one process's.
+ */
 export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Promise<EvalOutput> {
   const o: EvalStageOptions = parseOptions(evalSchema, options);
   if ((o.model === undefined) === (o.features === undefined)) throw new Error('give --model RUN|random:ARCH, or --features with --test-features');
@@ -95,34 +117,59 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
   if (o.out === undefined && !isRun) throw new Error('--out is required for random:ARCH and --features (a run folder keeps its results in RUN/eval)');
   const out = resolve(o.out ?? join(o.model!, EVAL_DIR));
   if (o.threads) setNumThreads(o.threads);
+  const config = configOf(evalSchema, o);
+  const w = worldSize();
+  checkSameOnAllRanks('the evaluation\'s options', JSON.stringify({ protocol, config }));
   const started = new Date().toISOString();
   const seconds: Record<string, number> = {};
   const t0 = performance.now();
   let evalModel: EvalModel | undefined;
-  // Where features that do not fit in memory go while the evaluation runs.
-  const spill = join(out, `.features-${process.pid}`);
+  // Where features that do not fit in memory (in a group: every rank's shards) go while the
+  // evaluation runs; a group uses rank 0's folder.
+  const spill = join(out, `.features-${gatherStrings('the features folder', String(process.pid))[0]}`);
   const train = openCache(o.data);
   const test = openCache(o.test);
   try {
     const trainLabels = labelsOf(train, '--data'), testLabels = labelsOf(test, '--test');
     const classes = checkSplits(train, test);
     const inputs: Record<string, InputRef> = { data: { path: train.dir, key: train.manifest.key }, test: { path: test.dir, key: test.manifest.key } };
-    let trainFeats: HeadFeatures[], testFeats: HeadFeatures[], heads: TapHead[], arch: string | null = null;
+    const shots = o.shots ?? (protocol === 'all' ? ALL_SHOTS : [...LOW_SHOT_DEFAULTS.perClass]);
+    const fractions = o.fractions ?? (protocol === 'all' ? [] : [...LOW_SHOT_DEFAULTS.fractions]);
+    const linear = protocol === 'linear' || protocol === 'all';
+    let trainFeats: (HeadFeatures | undefined)[], testFeats: (HeadFeatures | undefined)[], heads: TapHead[], arch: string | null = null;
+    let jobs: EvalJob[];
+    const planFor = (hs: TapHead[]) => {
+      const names = protocolHeads(o, hs.at(-1)!.tap);
+      return planJobs({
+        linear, augment: o.augment,
+        knn: protocol === 'knn' || protocol === 'all' ? headIndex(hs, names.knn) : undefined,
+        lowshot: (protocol === 'lowshot' || protocol === 'all') && shots.length + fractions.length > 0 ? headIndex(hs, names.lowshot) : undefined,
+      }, hs.length, w);
+    };
     if (o.model !== undefined) {
       evalModel = openEvalModel(o.model, train, o.seed);
       arch = evalModel.arch;
       inputs.model = evalModel.input;
       const taps = o.taps ?? defaultTaps(evalModel.arch);
       // Linear probes read every tap; kNN and low-shot alone only their head's.
-      const probed = protocol === 'linear' || protocol === 'all' ? taps : [o.knnHead?.replace(/:gap$/, '') ?? taps.at(-1)!];
+      const probed = linear ? taps : [o.knnHead?.replace(/:gap$/, '') ?? taps.at(-1)!];
       heads = planHeads(evalModel.trunk, evalModel.arch, train.shape, probed, o.dim ?? defaultPooledDim(evalModel.arch), o.gap || protocol !== 'linear');
+      jobs = planFor(heads);
       // With --augment and only probes to train, the training split is never extracted as is.
       const trainOnce = !(o.augment && protocol === 'linear');
       const maxBytes = o.memoryLimit * 2 ** 30;
-      trainFeats = trainOnce ? await extractHeads(evalModel, heads, train, { batchSize: o.batchSize, quiet: o.quiet, label: 'features (train)', maxBytes, dir: join(spill, 'train') }) : [];
-      // Streamed probes read both splits from disk.
-      const testMax = trainFeats.some((f) => f.path !== undefined) ? 0 : maxBytes;
-      testFeats = await extractHeads(evalModel, heads, test, { batchSize: o.batchSize, quiet: o.quiet, label: 'features (test)', maxBytes: testMax, dir: join(spill, 'test') });
+      const pass = { batchSize: o.batchSize, quiet: o.quiet, maxBytes };
+      if (w === 1) {
+        trainFeats = trainOnce ? await extractHeads(evalModel, heads, train, { ...pass, label: 'features (train)', dir: join(spill, 'train') }) : [];
+        // Streamed probes read both splits from disk.
+        const testMax = trainFeats.some((f) => f?.path !== undefined) ? 0 : maxBytes;
+        testFeats = await extractHeads(evalModel, heads, test, { ...pass, label: 'features (test)', maxBytes: testMax, dir: join(spill, 'test') });
+      } else {
+        const read = headsRead(jobs, heads.length, ownsJob);
+        trainFeats = trainOnce ? await extractHeadsSharded(evalModel, heads, train, read.train, join(spill, 'train'), { ...pass, label: 'features (train)' }) : [];
+        const testMax = trainFeats.some((f) => f?.path !== undefined) ? 0 : maxBytes;
+        testFeats = await extractHeadsSharded(evalModel, heads, test, read.test, join(spill, 'test'), { ...pass, label: 'features (test)', maxBytes: testMax });
+      }
     } else {
       inputs.features = inputRef(o.features!);
       inputs.testFeatures = inputRef(o.testFeatures!);
@@ -130,81 +177,76 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
       testFeats = [fileHead(o.testFeatures!, test.count, '--test-features')];
       if (trainFeats[0]!.head.dim !== testFeats[0]!.head.dim) throw new Error(`--test-features ${o.testFeatures}: ${testFeats[0]!.head.dim} columns, --features has ${trainFeats[0]!.head.dim}`);
       heads = [trainFeats[0]!.head];
+      jobs = planFor(heads);
     }
     seconds.extract = (performance.now() - t0) / 1000;
+    const feats = (list: (HeadFeatures | undefined)[], i: number): HeadFeatures => list[i]!;
     // A head kNN or low-shot reads, in memory (read back once if it went to disk).
     const loaded = new Map<HeadFeatures, HeadFeatures>();
-    const byName = (list: HeadFeatures[], name: string) => {
-      const f = list.find((h) => h.head.name === name);
-      if (!f) throw new Error(`--knn-head: no head '${name}'; this evaluation has ${list.map((h) => h.head.name).join(', ')}`);
+    const resident = (f: HeadFeatures) => {
       if (!loaded.has(f)) loaded.set(f, inMemory(f, o.memoryLimit));
       return loaded.get(f)!;
     };
+    const quiet = o.quiet || !isMain(); // one rank's bars
+    const probeOptions = { epochs: o.epochs, batchSize: o.probeBatch, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed };
+    const run = async (job: EvalJob, part: EvalPart): Promise<void> => {
+      const t = performance.now();
+      if (job.kind === 'augmented') {
+        part.linear = await trainAugmentedProbes(evalModel!, train, trainLabels, heads.map((_, i) => resident(feats(testFeats, i))), testLabels, classes, { ...probeOptions, quiet });
+      } else if (job.kind === 'linear') {
+        const mine = job.heads.map((i) => ({ name: heads[i]!.name, dim: heads[i]!.dim, train: feats(trainFeats, i), test: feats(testFeats, i) }));
+        const bar = progress(`linear probes (${mine.length} heads${mine.some((h) => h.train.path !== undefined) ? ', streamed' : ''})`, o.epochs * mine.length, { unit: 'head-epoch', quiet });
+        const onProgress = (p: { head: string; loss: number }) => bar.tick(1, { head: p.head, loss: p.loss });
+        part.linear = mine.some((h) => h.train.path !== undefined)
+          ? await trainLinearProbesStreamed(mine.map((h) => ({ name: h.name, dim: h.dim, train: h.train.path!, test: h.test.path! })), trainLabels, testLabels, classes, { ...probeOptions, onProgress })
+          : await trainLinearProbes(
+            { heads: mine.map((h) => ({ name: h.name, train: { data: h.train.data, shape: [h.train.rows, h.dim] }, test: { data: h.test.data, shape: [h.test.rows, h.dim] } })), trainLabels, testLabels, numClasses: classes },
+            { ...probeOptions, onProgress },
+          );
+        bar.stop();
+      } else if (job.kind === 'knn') {
+        const a = resident(feats(trainFeats, job.head)), b = resident(feats(testFeats, job.head));
+        const bank = asTensor(a), queries = asTensor(b);
+        try {
+          part.knn = { head: a.head.name, results: knnClassify({ features: bank, labels: trainLabels }, { features: queries, labels: testLabels }, { numClasses: classes, k: o.k, temperature: o.temperature }) };
+        } finally {
+          bank.dispose();
+          queries.dispose();
+        }
+      } else {
+        const a = resident(feats(trainFeats, job.head)), b = resident(feats(testFeats, job.head));
+        const input = { heads: [{ name: a.head.name, train: { data: a.data, shape: [a.rows, a.head.dim] as const }, test: { data: b.data, shape: [b.rows, b.head.dim] as const } }], trainLabels, testLabels, numClasses: classes };
+        const bar = progress('low-shot probes', (shots.length + fractions.length) * o.draws, { unit: 'probe', quiet });
+        part.lowshot = {
+          head: a.head.name,
+          results: await lowShotProbe(input, { perClass: shots, fractions, draws: o.draws, seed: o.seed, lr: o.lr, weightDecay: o.weightDecay, batchSize: o.probeBatch, onProgress: (p) => bar.tick(1, { setting: p.setting }) }),
+        };
+        bar.stop();
+      }
+      const what = job.kind === 'augmented' ? 'linear' : job.kind;
+      part.seconds[what] = (part.seconds[what] ?? 0) + (performance.now() - t) / 1000;
+    };
+    const parts = await gatherResults('the evaluation', async () => {
+      const part: EvalPart = { seconds: {} };
+      for (const [i, job] of jobs.entries()) if (ownsJob(i)) await run(job, part);
+      return part;
+    });
+    const order = new Map(heads.map((h, i) => [h.name, i]));
+    const probes = parts.flatMap((p) => p.linear ?? []).sort((a, b) => order.get(a.name)! - order.get(b.name)!);
     const results: EvalResults = {
       model: o.model ?? o.features!, arch, classes, trainImages: train.count, testImages: test.count,
-      heads: heads.map((h) => ({ name: h.name, tap: h.tap, grid: h.grid, dim: h.dim })), seconds,
+      heads: heads.map((h) => ({ name: h.name, tap: h.tap, grid: h.grid, dim: h.dim })),
+      ...(linear ? { linear: probes } : {}),
+      ...Object.fromEntries(parts.flatMap((p) => Object.entries(p).filter(([k, v]) => (k === 'knn' || k === 'lowshot') && v !== undefined))),
+      // A job's seconds; linear probes split across ranks: the slowest share.
+      seconds: parts.reduce((all, p) => {
+        for (const [k, v] of Object.entries(p.seconds)) all[k] = Math.max(all[k] ?? 0, v);
+        return all;
+      }, seconds),
     };
-    const last = heads.at(-1)!.tap;
-    if ((protocol === 'linear' || protocol === 'all') && o.augment) {
-      const t = performance.now();
-      results.linear = await trainAugmentedProbes(evalModel!, train, trainLabels, testFeats.map((f) => inMemory(f, o.memoryLimit)), testLabels, classes, {
-        epochs: o.epochs, batchSize: o.probeBatch, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, quiet: o.quiet,
-      });
-      seconds.linear = (performance.now() - t) / 1000;
-    } else if ((protocol === 'linear' || protocol === 'all') && trainFeats.some((f) => f.path !== undefined)) {
-      const t = performance.now();
-      const bar = progress(`linear probes (${trainFeats.length} heads, streamed)`, o.epochs * trainFeats.length, { unit: 'head-epoch', quiet: o.quiet });
-      results.linear = await trainLinearProbesStreamed(
-        trainFeats.map((f, i) => ({ name: f.head.name, dim: f.head.dim, train: f.path!, test: testFeats[i]!.path! })), trainLabels, testLabels, classes,
-        { epochs: o.epochs, batchSize: o.probeBatch, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, onProgress: (p) => bar.tick(1, { head: p.head, loss: p.loss }) },
-      );
-      bar.stop();
-      seconds.linear = (performance.now() - t) / 1000;
-    } else if (protocol === 'linear' || protocol === 'all') {
-      const t = performance.now();
-      const bar = progress(`linear probes (${trainFeats.length} heads)`, o.epochs * trainFeats.length, { unit: 'head-epoch', quiet: o.quiet });
-      results.linear = await trainLinearProbes(
-        { heads: trainFeats.map((f, i) => ({ name: f.head.name, train: { data: f.data, shape: [f.rows, f.head.dim] }, test: { data: testFeats[i]!.data, shape: [testFeats[i]!.rows, f.head.dim] } })), trainLabels, testLabels, numClasses: classes },
-        { epochs: o.epochs, batchSize: o.probeBatch, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, onProgress: (p) => bar.tick(1, { head: p.head, loss: p.loss }) },
-      );
-      bar.stop();
-      seconds.linear = (performance.now() - t) / 1000;
-    }
-    if (protocol === 'knn' || protocol === 'all') {
-      const t = performance.now();
-      const name = o.knnHead ?? (o.features !== undefined ? 'features' : `${last}:gap`);
-      const a = byName(trainFeats, name), b = byName(testFeats, name);
-      const bank = asTensor(a), queries = asTensor(b);
-      try {
-        results.knn = { head: name, results: knnClassify({ features: bank, labels: trainLabels }, { features: queries, labels: testLabels }, { numClasses: classes, k: o.k, temperature: o.temperature }) };
-      } finally {
-        bank.dispose();
-        queries.dispose();
-      }
-      seconds.knn = (performance.now() - t) / 1000;
-    }
-    const shots = o.shots ?? (protocol === 'all' ? ALL_SHOTS : [...LOW_SHOT_DEFAULTS.perClass]);
-    const fractions = o.fractions ?? (protocol === 'all' ? [] : [...LOW_SHOT_DEFAULTS.fractions]);
-    if ((protocol === 'lowshot' || protocol === 'all') && shots.length + fractions.length > 0) {
-      const t = performance.now();
-      const name = o.knnHead ?? (o.features !== undefined ? 'features' : last);
-      const a = byName(trainFeats, name), b = byName(testFeats, name);
-      const input = { heads: [{ name, train: { data: a.data, shape: [a.rows, a.head.dim] as const }, test: { data: b.data, shape: [b.rows, b.head.dim] as const } }], trainLabels, testLabels, numClasses: classes };
-      const total = (shots.length + fractions.length) * o.draws;
-      const bar = progress('low-shot probes', total, { unit: 'probe', quiet: o.quiet });
-      results.lowshot = {
-        head: name,
-        results: await lowShotProbe(input, {
-          perClass: shots, fractions, draws: o.draws, seed: o.seed, lr: o.lr, weightDecay: o.weightDecay, batchSize: o.probeBatch,
-          onProgress: (p) => bar.tick(1, { setting: p.setting }),
-        }),
-      };
-      bar.stop();
-      seconds.lowshot = (performance.now() - t) / 1000;
-    }
     seconds.total = (performance.now() - t0) / 1000;
-    const config = configOf(evalSchema, o);
     const manifests: Manifest[] = [];
+    if (!isMain()) return { out, results, manifests };
     const write = (name: string, part: Partial<EvalResults>) => {
       const m = makeManifest({
         format: EVAL_FORMAT, version: EVAL_VERSION, stage: `eval ${name}`, config: { protocol: name, ...config }, inputs, created: started,
@@ -218,7 +260,7 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
     if (results.lowshot) write('lowshot', { lowshot: results.lowshot });
     return { out, results, manifests };
   } finally {
-    rmSync(spill, { recursive: true, force: true });
+    if (isMain()) rmSync(spill, { recursive: true, force: true });
     evalModel?.dispose();
     train.close();
     test.close();
