@@ -5,15 +5,16 @@ import { initFromEnv } from '../distributed/index.js';
 
 // The commands that run as several processes: the training recipe (data parallel), feature
 // extraction (a shard of the cache per rank), k-means (a shard of the rows per rank) and the
-// evaluations (a shard of the frozen pass and of the probes per rank). The others would each do
-// the whole work, writing the same files.
+// evaluations (a shard of the frozen pass and of the probes per rank), and the experiment runner
+// (those stages on every rank, the others on rank 0). The others would each do the whole work,
+// writing the same files.
 const DATA_PARALLEL = ['pretext train', 'train supervised', 'transfer train', 'eval finetune'];
-const SEVERAL = [...DATA_PARALLEL, 'features', 'cluster run', 'eval all', 'eval linear', 'eval knn', 'eval lowshot'];
+const SEVERAL = [...DATA_PARALLEL, 'features', 'cluster run', 'eval all', 'eval linear', 'eval knn', 'eval lowshot', 'run'];
 
 /** The command as SEVERAL names it: `cluster --features ...` is `cluster run`, `features ...` is `features`. */
 function commandOf(argv: string[]): string {
   const [first = '', second = ''] = argv.slice(2, 4);
-  if (first === 'features') return first;
+  if (first === 'features' || first === 'run') return first;
   if (first === 'cluster' && (second === '' || second.startsWith('-'))) return 'cluster run';
   return `${first} ${second}`;
 }

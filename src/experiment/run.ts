@@ -8,7 +8,8 @@ import { RESULTS_FILE, STAGES_DIR, type StageRecord } from '../artifacts/index.j
 import { loadExperiment, type ExperimentConfig } from './config.js';
 import { buildPlan, type Plan, type PlannedStage } from './plan.js';
 import { acquireLock } from './lock.js';
-import { finishedStage, runStage, stageRecord, StageInterrupted, type StageContext, type StageDone } from './stages.js';
+import { finishedStage, GROUP_STAGES, runStage, stageRecord, StageInterrupted, type StageContext, type StageDone } from './stages.js';
+import { checkSameOnAllRanks, gatherResults, gatherStrings, isDistributed, isMain } from '../distributed/index.js';
 import { experimentResults, writeResults, resultsTableText } from './results.js';
 import { writeReport } from '../report/index.js';
 
@@ -55,19 +56,40 @@ const what = (s: PlannedStage): string => {
   return words[s.kind] ?? '';
 };
 
-/** Runs (or with dryRun, plans) an experiment. */
+/** A stage's outcome on one rank. */
+type Outcome = { status: 'done' } | { status: 'interrupted' | 'failed'; message: string };
+
+/** The stage's outcome for the group: failed if it failed on any rank (naming them), else interrupted if it was on any. */
+function groupOutcome(id: string, mine: Outcome): Outcome {
+  const all = gatherStrings(`stage ${id}`, JSON.stringify(mine), { wait: 'unbounded' }).map((t) => JSON.parse(t) as Outcome);
+  if (all.length === 1) return mine;
+  const failed = all.flatMap((x, r) => (x.status === 'failed' ? [`rank ${r}: ${x.message}`] : []));
+  if (failed.length > 0) return { status: 'failed', message: failed.join('; ') };
+  return all.find((x) => x.status === 'interrupted') ?? mine;
+}
+
+/**
+ * Runs (or with dryRun, plans) an experiment. In a group (selfsup launch) every rank runs the
+ * data-parallel and sharded stages (GROUP_STAGES) and rank 0 alone the others; rank 0 decides
+ * what is finished, holds the lock and writes the records, results.json and the report.
+ */
 export async function runExperiment(o: RunExperimentOptions): Promise<RunExperimentResult> {
-  const log = o.log ?? ((l: string) => void process.stderr.write(l + '\n'));
-  const print = o.print ?? ((l: string) => void process.stdout.write(l + '\n'));
+  const main = isMain();
+  const log = main ? o.log ?? ((l: string) => void process.stderr.write(l + '\n')) : () => {};
+  const print = main ? o.print ?? ((l: string) => void process.stdout.write(l + '\n')) : () => {};
   const config: ExperimentConfig = loadExperiment(o.config, o.set ?? []);
   const plan = buildPlan(config, o.only);
   const dir = resolve(o.out ?? join('runs', config.name));
-  const ctx: StageContext = { dir, stages: new Map(plan.stages.map((s) => [s.id, s])), quiet: o.quiet ?? false, ...(o.device ? { device: o.device } : {}) };
+  checkSameOnAllRanks('the experiment\'s stages', `${dir} ${plan.stages.map((s) => s.id).join(' ')}`);
+  const ctx: StageContext = { dir, stages: new Map(plan.stages.map((s) => [s.id, s])), quiet: (o.quiet ?? false) || !main, ...(o.device ? { device: o.device } : {}) };
   const done = new Map<string, StageDone>();
   for (const s of plan.stages) {
     const d = finishedStage(ctx, s);
     if (d) done.set(s.id, d);
   }
+  // Rank 0's view: another rank may look after rank 0 finished a stage.
+  const finished = new Set(JSON.parse(gatherStrings('the finished stages', JSON.stringify([...done.keys()]))[0]!) as string[]);
+  for (const id of done.keys()) if (!finished.has(id)) done.delete(id);
   const width = Math.max(...plan.stages.map((s) => s.id.length));
   const line = (i: number, s: PlannedStage, state: string) => `[${String(i + 1).padStart(String(plan.stages.length).length)}/${plan.stages.length}] ${s.id.padEnd(width)}  ${state}`;
   log(`experiment ${config.name}: ${plan.methods.length} methods, ${plan.stages.length} stages (${done.size} finished, ${plan.stages.length - done.size} to run) in ${relative(process.cwd(), dir) || '.'}`);
@@ -75,16 +97,22 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
   const result: RunExperimentResult = { dir, plan, failed: [], skipped: [], interrupted: false };
   if (o.dryRun) return result;
 
-  mkdirSync(join(dir, STAGES_DIR), { recursive: true });
-  const release = acquireLock(dir, (info) => log(`taking over the lock of a runner that is gone (pid ${info.pid}, started ${info.started})`));
+  let release = () => {};
+  await gatherResults('starting the experiment', async () => {
+    if (!main) return;
+    mkdirSync(join(dir, STAGES_DIR), { recursive: true });
+    release = acquireLock(dir, (info) => log(`taking over the lock of a runner that is gone (pid ${info.pid}, started ${info.started})`));
+  });
   const onExit = () => release();
   process.once('exit', onExit);
   try {
     if (o.threads) setNumThreads(o.threads);
-    copyFileSync(resolve(o.config), join(dir, 'experiment.yaml'));
+    if (main) copyFileSync(resolve(o.config), join(dir, 'experiment.yaml'));
     const started = new Date().toISOString();
     const records = new Map<string, StageRecord>(plan.stages.map((s) => [s.id, stageRecord(s, done.has(s.id) ? 'reused' : 'waiting', done.get(s.id) ?? null)]));
+    // Rank 0 alone knows every stage's figures (the others skip the stages it runs alone).
     const save = () => {
+      if (!main) return null;
       const r = experimentResults(config, plan, records, done, { started, threads: getNumThreads() });
       writeResults(dir, r);
       return r;
@@ -103,32 +131,46 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
       log(line(i, s, `running  ${what(s)}`));
       records.set(s.id, stageRecord(s, 'running', null));
       save();
-      try {
-        const d = await runStage(ctx, s);
-        done.set(s.id, d);
-        records.set(s.id, stageRecord(s, 'done', d));
-        log(line(i, s, `done in ${formatSeconds(d.seconds ?? 0)}`));
-      } catch (e) {
-        if (e instanceof StageInterrupted) {
-          records.set(s.id, stageRecord(s, 'waiting', null));
-          result.interrupted = true;
-          log(line(i, s, `interrupted (${e.message}); run the same command again to continue`));
+      let mine: Outcome = { status: 'done' }, d: StageDone | undefined;
+      if (main || GROUP_STAGES.has(s.kind)) {
+        try {
+          d = await runStage(ctx, s);
+        } catch (e) {
+          mine = { status: e instanceof StageInterrupted ? 'interrupted' : 'failed', message: (e as Error).message };
+        }
+      }
+      const outcome = groupOutcome(s.id, mine);
+      if (outcome.status === 'done') {
+        if (d) done.set(s.id, d);
+        records.set(s.id, stageRecord(s, 'done', d ?? null));
+        log(line(i, s, `done in ${formatSeconds(d?.seconds ?? 0)}`));
+      } else if (outcome.status === 'interrupted') {
+        records.set(s.id, stageRecord(s, 'waiting', null));
+        result.interrupted = true;
+        log(line(i, s, `interrupted (${outcome.message}); run the same command again to continue`));
+        break;
+      } else {
+        records.set(s.id, stageRecord(s, 'failed', null, outcome.message));
+        result.failed.push(s.id);
+        log(line(i, s, `FAILED: ${outcome.message.split('\n').join('\n    ')}`));
+        if (isDistributed()) {
+          // The ranks may be out of step in their collectives; a new run reuses what finished.
+          log('a failed stage stops a run of several processes; run the same command again to retry it');
+          save();
           break;
         }
-        const msg = (e as Error).message;
-        records.set(s.id, stageRecord(s, 'failed', null, msg));
-        result.failed.push(s.id);
-        log(line(i, s, `FAILED: ${msg.split('\n').join('\n    ')}`));
       }
       save();
     }
     const final = save();
-    const ran = plan.stages.filter((s) => records.get(s.id)!.status === 'done').length;
-    log(`${ran} stages run, ${plan.stages.length - ran - result.failed.length - result.skipped.length} reused${result.failed.length ? `, ${result.failed.length} failed` : ''}${result.skipped.length ? `, ${result.skipped.length} skipped` : ''}, in ${formatSeconds((performance.now() - t0) / 1000)}`);
-    print(resultsTableText(final));
-    print(`results: ${join(dir, RESULTS_FILE)}`);
+    const count = (status: string) => plan.stages.filter((s) => records.get(s.id)!.status === status).length;
+    log(`${count('done')} stages run, ${count('reused')} reused${result.failed.length ? `, ${result.failed.length} failed` : ''}${result.skipped.length ? `, ${result.skipped.length} skipped` : ''}, in ${formatSeconds((performance.now() - t0) / 1000)}`);
+    if (final) {
+      print(resultsTableText(final));
+      print(`results: ${join(dir, RESULTS_FILE)}`);
+    }
     try {
-      print(`report:  ${await writeReport(dir)}`);
+      if (main) print(`report:  ${await writeReport(dir)}`);
     } catch (e) {
       result.failed.push('report');
       log(`report: FAILED: ${(e as Error).message}`);

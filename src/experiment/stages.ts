@@ -15,6 +15,7 @@ import { featuresStage } from '../features/stage.js';
 import { clusterStage } from '../cluster/stage.js';
 import { evaluate } from '../eval/stage.js';
 import { retrievalsStage } from '../eval/retrievals.js';
+import { gatherStrings, isMain } from '../distributed/index.js';
 import { stagePath, type PlannedStage } from './plan.js';
 
 /** What the runner keeps of a finished stage (stages/ID.json). */
@@ -52,6 +53,9 @@ export function finishedStage(ctx: StageContext, s: PlannedStage): StageDone | n
 
 export class StageInterrupted extends Error {}
 
+/** The stages every rank of a group runs (data parallel or sharded); rank 0 alone runs the others. */
+export const GROUP_STAGES: ReadonlySet<string> = new Set(['pretext', 'supervised', 'transfer', 'features', 'cluster', 'eval']);
+
 /** Runs a stage and writes its record; throws what the stage threw. */
 export async function runStage(ctx: StageContext, s: PlannedStage): Promise<StageDone> {
   const out = artifactOf(ctx, s.id);
@@ -61,25 +65,26 @@ export async function runStage(ctx: StageContext, s: PlannedStage): Promise<Stag
   const opts = <T>(paths: object): T => ({ ...s.options, ...paths, ...q }) as T;
   const t0 = performance.now();
   let result: Record<string, unknown> | undefined;
-  const train = async (f: () => Promise<{ status: string; step: number }>) => {
-    const r = await f();
+  const device = ctx.device ? { device: ctx.device } : {};
+  // A training folder from an interrupted run goes on where it stopped; the device is not part of
+  // the stage. Rank 0 looks: another rank may look after rank 0 started writing.
+  const train = async (f: (resume: boolean) => Promise<{ status: string; step: number }>) => {
+    const resume = gatherStrings(`${s.id}: resuming`, String(existsSync(join(out, 'config.json'))))[0] === 'true';
+    const r = await f(resume);
     if (r.status !== 'completed') throw new StageInterrupted(`${s.id}: ${r.status} at step ${r.step}`);
   };
-  // A folder from an interrupted run goes on where it stopped; the device is not part of the stage.
-  const resume = existsSync(join(out, 'config.json'));
-  const device = ctx.device ? { device: ctx.device } : {};
   switch (s.kind) {
     case 'data':
       await prepareCache(String(s.options.source), opts({ out }));
       break;
     case 'pretext':
-      await train(() => trainPretext(opts({ data: input('data'), out, resume, ...device })));
+      await train((resume) => trainPretext(opts({ data: input('data'), out, resume, ...device })));
       break;
     case 'supervised':
-      await train(() => trainSupervised(opts({ data: input('data'), out, resume, ...device })));
+      await train((resume) => trainSupervised(opts({ data: input('data'), out, resume, ...device })));
       break;
     case 'transfer':
-      await train(() => trainTransfer(opts({ clusters: input('clusters'), data: input('data'), out, resume, ...device })));
+      await train((resume) => trainTransfer(opts({ clusters: input('clusters'), data: input('data'), out, resume, ...device })));
       break;
     case 'features': {
       const source = String(s.options.source).replace(/^model(?=$|@)/, () => `model:${input('model')}`);
@@ -116,7 +121,7 @@ export async function runStage(ctx: StageContext, s: PlannedStage): Promise<Stag
     id: s.id, kind: s.kind, key: s.key, config: s.config, inputs: s.inputs,
     seconds: (performance.now() - t0) / 1000, completed: new Date().toISOString(), ...(result ? { result } : {}),
   };
-  writeFileAtomic(recordPath(ctx, s), JSON.stringify(done, null, 2) + '\n');
+  if (isMain()) writeFileAtomic(recordPath(ctx, s), JSON.stringify(done, null, 2) + '\n');
   return done;
 }
 
