@@ -24,6 +24,19 @@ test('launch --nproc 2 --program runs two ranks of a program', { timeout: 60_000
   assert.deepEqual(JSON.parse(r.stdout.trim()).sum, [3, 30]);
 });
 
+test('launch --nnodes 2: two launchers (node ranks 0 and 1, 2 processes each) make one group of 4', { timeout: 60_000 }, async () => {
+  const port = String(await freePort());
+  const node = (r: number) => selfsup(['launch', '--nnodes', '2', '--node-rank', String(r), '--nproc', '2', '--master-addr', '127.0.0.1', '--master-port', port,
+    '--program', '--', process.execPath, WORKER, 'collectives']);
+  const [zero, one] = await Promise.all([node(0), node(1)]);
+  assert.equal(zero.code, 0, zero.stderr);
+  assert.equal(one.code, 0, one.stderr);
+  const out = JSON.parse(zero.stdout.trim());
+  assert.deepEqual(out.sum, [1 + 2 + 3 + 4, 10 * (1 + 2 + 3 + 4)]);
+  assert.deepEqual(out.gather, [[0, 1], [2, 3], [4, 5], [6, 7]], 'ranks 2 and 3 are node 1\'s');
+  assert.equal(one.stdout.trim(), '', 'rank 0 alone prints');
+});
+
 test('launch names a rank that was killed, and the other rank names it too', { timeout: 60_000 }, async () => {
   const r = await selfsup(['launch', '--nproc', '2', '--program', '--', process.execPath, WORKER, 'die']);
   assert.notEqual(r.code, 0);
