@@ -1,5 +1,5 @@
 // Data parallel on this machine: jigsaw++ alexnet_s steps as 2 processes x 1 thread (batch B
-// each, gradients averaged by selfsup's bucketed allreduce) against 1 process x 2 threads (batch
+// each, gradients averaged during backward by DDP's c10d::Reducer) against 1 process x 2 threads (batch
 // 2B), and against PyTorch DistributedDataParallel (Gloo) as 2 x 1 in the same run; plus the
 // allreduce of the gradients' size alone (ms, MB/s over 127.0.0.1). Medians of the rounds.
 //   node dist/bench/distributed.js [--batch 64] [--steps 20] [--rounds 3]
@@ -69,7 +69,7 @@ for (const n of names) {
   const m = (k: string) => median(rs.map((t) => t[k]!));
   const ips = m('imagesPerSec');
   const reduce = rs[0]!.allreduceMs !== undefined
-    ? `  allreduce ${m('gradientMB').toFixed(2)} MB: ${m('allreduceMs').toFixed(2)} ms, ${m('allreduceMBps').toFixed(0)} MB/s` + (rs[0]!.reduceMsPerStep !== undefined ? `; in the step ${m('reduceMsPerStep').toFixed(2)} ms` : '')
+    ? `  allreduce ${m('gradientMB').toFixed(2)} MB: ${m('allreduceMs').toFixed(2)} ms, ${m('allreduceMBps').toFixed(0)} MB/s` + (rs[0]!.backwardMsPerStep !== undefined ? `; backward with it ${m('backwardMsPerStep').toFixed(1)} ms` : '')
     : '';
   console.log(`${n.padEnd(16)} ${m('msPerStep').toFixed(1).padStart(7)} ms/step ${ips.toFixed(0).padStart(6)} images/s  ${(ips / ddp).toFixed(3)}x DDP${reduce}`);
 }

@@ -15,7 +15,8 @@
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
-        "<!@(node ../scripts/libtorch.mjs include)"
+        "<!@(node ../scripts/libtorch.mjs include)",
+        "shim"
       ],
       "libraries": ["<!@(node ../scripts/libtorch.mjs libs)"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

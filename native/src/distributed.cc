@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/distributed/c10d/reducer.hpp>
 #endif
 
 namespace selfsup {
@@ -231,6 +233,56 @@ OP(allGather,
   return WrapAll(env, out[0]);
 )
 
+// DistributedDataParallel's own gradient reducer (c10d::Reducer, as torch.nn.parallel.DDP builds
+// it): hooks on every parameter's gradient accumulator start a bucket's allreduce as soon as its
+// gradients are ready, during backward, and the end of backward waits for them and writes the
+// averaged gradients back. Held by id until freed (a run may train several times in a process).
+static std::map<int64_t, std::shared_ptr<c10d::Reducer>> reducers;
+static int64_t nextReducer = 1;
+
+// (params, bucketBytes, firstBucketBytes) -> id. Buckets as DDP's: by size, in reverse order of
+// the parameters (the last layers' gradients are ready first), the first one smaller.
+OP(reducerNew,
+  std::vector<at::Tensor> params = Tensors(info[0]);
+  for (const auto& p : params) {
+    if (!p.device().is_cpu()) throw ArgError("Gloo reduces CPU tensors (NCCL, for CUDA, is not built in)");
+    if (!p.requires_grad()) throw ArgError("every parameter given to the reducer must require grad");
+  }
+  const int64_t cap = Int(info[1]), first = Int(info[2]);
+  const std::vector<bool> sparse(params.size(), false);
+  auto assigned = c10d::compute_bucket_assignment_by_size(params, {static_cast<size_t>(first), static_cast<size_t>(cap)}, sparse);
+  auto indices = std::get<0>(assigned);
+  auto limits = std::get<1>(assigned);
+  std::reverse(indices.begin(), indices.end());
+  std::reverse(limits.begin(), limits.end());
+  if (!group) throw std::runtime_error("no process group: call processGroupInit first");
+  auto pg = c10::intrusive_ptr<c10d::ProcessGroup>(*group);
+  auto r = std::make_shared<c10d::Reducer>(params, indices, limits, pg, sparse, cap, false, false, std::unordered_map<size_t, std::string>(), first);
+  const int64_t id = nextReducer++;
+  reducers[id] = r;
+  return Napi::Number::New(env, static_cast<double>(id));
+)
+
+static c10d::Reducer& R(const Napi::Value& v) {
+  auto it = reducers.find(Int(v));
+  if (it == reducers.end()) throw ArgError("no such reducer (freed?)");
+  return *it->second;
+}
+
+// (id): before each backward whose gradients are to be averaged (DDP's forward does this);
+// after the first step the buckets are rebuilt in the order the gradients became ready.
+OP(reducerPrepare,
+  c10d::Reducer& r = R(info[0]);
+  r.rebuild_buckets();
+  r.prepare_for_backward({});
+  return env.Undefined();
+)
+
+OP(reducerFree,
+  reducers.erase(Int(info[0]));
+  return env.Undefined();
+)
+
 OP(distAvailable, return Napi::Boolean::New(env, true); )
 
 #else
@@ -251,6 +303,9 @@ NO_GLOO(allReduceCoalesced)
 NO_GLOO(broadcast)
 NO_GLOO(barrier)
 NO_GLOO(allGather)
+NO_GLOO(reducerNew)
+NO_GLOO(reducerPrepare)
+NO_GLOO(reducerFree)
 OP(distAvailable, return Napi::Boolean::New(env, false); )
 
 #endif
@@ -268,6 +323,9 @@ void RegisterDistributed(Napi::Env env, Napi::Object exports) {
   EXPORT(broadcast);
   EXPORT(barrier);
   EXPORT(allGather);
+  EXPORT(reducerNew);
+  EXPORT(reducerPrepare);
+  EXPORT(reducerFree);
   EXPORT(distAvailable);
 }
 

@@ -6,7 +6,7 @@ export {
   checkSameOnAllRanks, gatherStrings, gatherResults, DistributedError,
 } from './group.js';
 export { allReduce, allReduceCoalesced, broadcast, barrier, allGather, DEFAULT_BUCKET_BYTES, type ReduceOp } from './collectives.js';
-export { broadcastFromRankZero, averageGradients, ranksWhere } from './data_parallel.js';
+export { broadcastFromRankZero, stepVotes, GradientReducer, FIRST_BUCKET_BYTES } from './data_parallel.js';
 export { distributedShard, initFromEnv } from './init.js';
 export { launch } from './launch.js';
 export { launchSchema, type LaunchOptions } from './schema.js';

@@ -418,6 +418,11 @@ export interface DistributedOps {
   barrier(timeoutMs?: number): void;
   /** Every rank's tensor (all of one shape), in rank order. */
   allGather(tensor: Handle, timeoutMs?: number): Handle[];
+  /** DDP's c10d::Reducer over these parameters (buckets of bucketBytes, the first firstBucketBytes); its id. */
+  reducerNew(params: Handle[], bucketBytes: number, firstBucketBytes: number): number;
+  /** Before a backward whose gradients the reducer averages (rebuilds buckets after the first). */
+  reducerPrepare(id: number): void;
+  reducerFree(id: number): void;
 }
 
 /** Every function of the addon. */
@@ -472,6 +477,6 @@ export const NATIVE_FUNCTIONS = {
   cluster: group<ClusterOps>()(['nearestCentroidsInto', 'assignedSqDistanceSum']),
   distributed: group<DistributedOps>()([
     'distAvailable', 'storeConnect', 'storeSet', 'storeGet', 'storeAdd', 'storeCheck', 'processGroupInit', 'processGroupDestroy',
-    'allReduce', 'allReduceCoalesced', 'broadcast', 'barrier', 'allGather',
+    'allReduce', 'allReduceCoalesced', 'broadcast', 'barrier', 'allGather', 'reducerNew', 'reducerPrepare', 'reducerFree',
   ]),
 } as const;

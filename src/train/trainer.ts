@@ -32,7 +32,7 @@ import { buildOptimizer, buildScheduler, type OptimConfig, type ParamGroupConfig
 import type { Progress } from '../util/progress.js';
 import { stderrLogger, silentLogger, type TrainLogger } from './logger.js';
 import { resolveDevice, moduleDevice, batchOn, type TrainDevice } from './device.js';
-import { worldSize, rank, isMain, allReduce, averageGradients, broadcastFromRankZero, ranksWhere } from '../distributed/index.js';
+import { worldSize, rank, isMain, allReduce, broadcastFromRankZero, stepVotes, GradientReducer } from '../distributed/index.js';
 
 /** What a classifying task makes of one batch: class scores and the classes they should predict. */
 export interface TaskOutput {
@@ -422,8 +422,8 @@ export class Trainer {
       broadcastFromRankZero([...this.model.parameters(), ...this.model.buffers()]);
       this.logger.info(`data parallel: ${world} processes x batch ${o.loader.batchSize} = global batch ${world * o.loader.batchSize}`);
     }
-    const params = this.model.parameters().filter((p) => p.requiresGrad);
     const buffers = this.model.buffers();
+    const reducer = world > 1 ? new GradientReducer(this.model.parameters().filter((p) => p.requiresGrad), { bucketBytes: o.bucketBytes }) : null;
     let stopVotes = 0;
     const loader = o.loader;
     const perEpoch = loader.batchesPerEpoch;
@@ -462,15 +462,17 @@ export class Trainer {
             const out = o.task.forward(this.model, b, new Rng(deriveSeed(this.seed, TASK_STREAM, batch.epoch, draw)));
             const l = lossOf(out, o.labelSmoothing);
             const lossValue = l.item();
-            if (world > 1) {
-              // Every rank stops at the same step when any rank's loss is not finite.
-              const bad = ranksWhere(!Number.isFinite(lossValue));
-              if (bad.length > 0) return { loss: Number.isFinite(lossValue) ? NaN : lossValue, count: 0, correct: null, badRanks: bad };
+            if (reducer) {
+              // Every rank stops at the same step when any rank's loss is not finite, and after
+              // the same step when a signal came to any rank.
+              const votes = stepVotes(!Number.isFinite(lossValue), signal !== null);
+              stopVotes = votes.stops;
+              if (votes.bad.length > 0) return { loss: Number.isFinite(lossValue) ? NaN : lossValue, count: 0, correct: null, badRanks: votes.bad };
             }
             if (!Number.isFinite(lossValue)) return { loss: lossValue, count: 0, correct: null };
             this.optimizer.zeroGrad();
-            l.backward();
-            if (world > 1) stopVotes = averageGradients(params, { bucketBytes: o.bucketBytes, vote: signal ? 1 : 0 });
+            if (reducer) reducer.backward(l);
+            else l.backward();
             o.afterBackward?.({ step: st.step + 1, model: this.model, optimizer: this.optimizer });
             this.optimizer.step();
             return resultOf(out, lossValue, b);
@@ -543,6 +545,7 @@ export class Trainer {
     } finally {
       (bar as Progress | null)?.stop();
       for (const [s, h] of handlers) process.off(s, h);
+      reducer?.dispose();
     }
     return { status, step: st.step, epochs, resumedFrom, ...(this.checkpointPath && this.#lastCheckpointStep >= 0 ? { checkpoint: this.checkpointPath } : {}) };
   }

@@ -42,7 +42,7 @@ test('averaging gradients 200 times leaves no tensor behind; votes are summed', 
   const out = json(exits[0]!);
   assert.equal(out.live[1], out.live[0]);
   assert.equal(out.votes, 2);
-  assert.deepEqual(out.grad, [2, 2]);
+  assert.deepEqual(out.grad, [3, 3]);
 });
 
 test('a killed rank makes the other exit with an error naming it, within seconds', { timeout: 60_000 }, async () => {

@@ -2,17 +2,17 @@
 //   node worker.js collectives   known values through every collective, printed as JSON
 //   node worker.js train B STEPS  data-parallel SGD steps on a fixed dataset, weights printed by rank 0
 //   node worker.js die            rank 1 is killed after the first allreduce, rank 0 keeps reducing
-//   node worker.js leak           many averaged-gradient steps; live tensors before and after
+//   node worker.js leak           many steps of DDP's reducer; live tensors before and after
 //   node worker.js hang           rank 1 stops taking part after the first allreduce (sleeps), rank 0 goes on
 //   node worker.js nan            data-parallel training whose loss is NaN on rank 1 at step 3
 //   node worker.js run B EPOCHS STOP OUT RESUME  a run folder OUT (cosine schedule, a metrics line per
 //                                 step), stopped after STOP steps (0: none), resumed when RESUME is 1
-import { tensor, zeros, tidy, memory, manualSeed, setNumThreads, type Tensor } from '../../src/engine/index.js';
+import { tensor, zeros, tidy, noGrad, memory, manualSeed, setNumThreads, type Tensor } from '../../src/engine/index.js';
 import * as nn from '../../src/nn/index.js';
 import { Loader, memorySource } from '../../src/data/index.js';
 import { Trainer, classify, silentLogger } from '../../src/train/index.js';
 import {
-  initFromEnv, rank, worldSize, allReduce, allReduceCoalesced, broadcast, barrier, allGather, averageGradients, distributedShard, destroyProcessGroup,
+  initFromEnv, rank, worldSize, allReduce, allReduceCoalesced, broadcast, barrier, allGather, GradientReducer, stepVotes, distributedShard, destroyProcessGroup,
 } from '../../src/distributed/index.js';
 
 const values = (t: Tensor) => Array.from(t.data() as Float32Array);
@@ -99,15 +99,25 @@ async function main(): Promise<void> {
     const trainer = new Trainer({ model, task, loader, epochs: 5, quiet: true, handleSignals: false, optim: { optimizer: 'sgd', lr: 0.1 } });
     await trainer.fit();
   } else if (what === 'leak') {
-    // Three parameters with gradients (one channels-last), one without.
-    const params = [zeros([300, 40]), zeros([40]), zeros([7, 3, 3, 3]).contiguous('channelsLast'), zeros([5])].map((p) => p.requiresGrad_(true));
-    tidy(() => params.slice(0, 3).map((p) => p.add(1).square().sum()).reduce((x, y) => x.add(y)).backward());
+    // DDP's reducer over three parameters (one channels-last), buckets of 4 KiB; the gradient of
+    // sum((p + r + 1)^2) at 0 is 2 (r + 1), averaged over ranks 0 and 1: 3.
+    const params = [zeros([300, 40]), zeros([40]), zeros([7, 3, 3, 3]).contiguous('channelsLast')].map((p) => p.requiresGrad_(true));
+    const reducer = new GradientReducer(params, { bucketBytes: 4096 });
+    const step = () => tidy(() => {
+      noGrad(() => params.forEach((p) => p.grad?.zero_()));
+      reducer.backward(params.map((p) => p.add(r + 1).square().sum()).reduce((x, y) => x.add(y)));
+    });
+    step(); // the first step rebuilds the buckets
     const before = memory().liveTensors;
     let votes = 0;
-    for (let i = 0; i < 200; i++) votes = averageGradients(params, { bucketBytes: 4096, vote: i === 199 ? 1 : 0 });
+    for (let i = 0; i < 200; i++) {
+      step();
+      votes = stepVotes(false, i === 199).stops;
+    }
     out.live = [before, memory().liveTensors];
     out.votes = votes;
     out.grad = values(params[1]!.grad!).slice(0, 2);
+    reducer.dispose();
   } else throw new Error(`worker: unknown scenario '${what}'`);
   if (w > 1) destroyProcessGroup();
   if (r === 0) process.stdout.write(JSON.stringify(out) + '\n');
