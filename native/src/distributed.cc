@@ -17,6 +17,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/reducer.hpp>
+#include <torch/csrc/autograd/custom_function.h>
 #endif
 
 namespace selfsup {
@@ -283,6 +284,29 @@ OP(reducerFree,
   return env.Undefined();
 )
 
+// The sum across ranks, differentiable: its gradient is the sum across ranks of the output's
+// gradient (every rank's loss depends on every rank's input through the sum). SyncBatchNorm's
+// statistics go through it; torch.distributed.nn.functional.all_reduce is the same function.
+struct AllReduceSumFunction : public torch::autograd::Function<AllReduceSumFunction> {
+  static at::Tensor forward(torch::autograd::AutogradContext*, const at::Tensor& x) {
+    std::vector<at::Tensor> v{x.contiguous().clone()};
+    G().allreduce(v)->wait();
+    return v[0];
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext*, torch::autograd::variable_list g) {
+    std::vector<at::Tensor> v{g[0].contiguous().clone()};
+    G().allreduce(v)->wait();
+    return {v[0]};
+  }
+};
+
+// (tensor) -> a new tensor, its sum across ranks, recorded for autograd.
+OP(allReduceSumDifferentiable,
+  at::Tensor x = T(info[0]);
+  if (!x.device().is_cpu()) throw ArgError("Gloo reduces CPU tensors (NCCL, for CUDA, is not built in)");
+  return Wrap(env, AllReduceSumFunction::apply(x));
+)
+
 OP(distAvailable, return Napi::Boolean::New(env, true); )
 
 #else
@@ -306,6 +330,7 @@ NO_GLOO(allGather)
 NO_GLOO(reducerNew)
 NO_GLOO(reducerPrepare)
 NO_GLOO(reducerFree)
+NO_GLOO(allReduceSumDifferentiable)
 OP(distAvailable, return Napi::Boolean::New(env, false); )
 
 #endif
@@ -326,6 +351,7 @@ void RegisterDistributed(Napi::Env env, Napi::Object exports) {
   EXPORT(reducerNew);
   EXPORT(reducerPrepare);
   EXPORT(reducerFree);
+  EXPORT(allReduceSumDifferentiable);
   EXPORT(distAvailable);
 }
 

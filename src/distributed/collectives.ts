@@ -35,6 +35,15 @@ export function broadcast(tensors: Tensor | Tensor[], root = 0): void {
   collective('broadcast', () => N.broadcast(ts.map((t) => t.handle), root));
 }
 
+/**
+ * The sum of `t` across ranks as a new tensor, differentiable: its gradient is the sum across
+ * ranks of the result's gradient (torch.distributed.nn.functional.all_reduce). One process: t.
+ */
+export function allReduceWithGrad(t: Tensor): Tensor {
+  if (worldSize() === 1) return t;
+  return wrap(collective('allReduce (differentiable)', () => N.allReduceSumDifferentiable(t.handle)));
+}
+
 /** Returns once every rank has called it. */
 export function barrier(): void {
   if (worldSize() === 1) return;

@@ -5,7 +5,7 @@ export {
   initProcessGroup, destroyProcessGroup, rank, worldSize, localRank, isMain, isDistributed, timeoutMs,
   checkSameOnAllRanks, gatherStrings, gatherResults, DistributedError,
 } from './group.js';
-export { allReduce, allReduceCoalesced, broadcast, barrier, allGather, DEFAULT_BUCKET_BYTES, type ReduceOp } from './collectives.js';
+export { allReduce, allReduceCoalesced, allReduceWithGrad, broadcast, barrier, allGather, DEFAULT_BUCKET_BYTES, type ReduceOp } from './collectives.js';
 export { broadcastFromRankZero, stepVotes, GradientReducer, FIRST_BUCKET_BYTES } from './data_parallel.js';
 export { distributedShard, initFromEnv } from './init.js';
 export { launch } from './launch.js';

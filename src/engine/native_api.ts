@@ -423,6 +423,8 @@ export interface DistributedOps {
   /** Before a backward whose gradients the reducer averages (rebuilds buckets after the first). */
   reducerPrepare(id: number): void;
   reducerFree(id: number): void;
+  /** The sum across ranks as a new tensor whose gradient is the sum across ranks of its gradient. */
+  allReduceSumDifferentiable(tensor: Handle): Handle;
 }
 
 /** Every function of the addon. */
@@ -477,6 +479,6 @@ export const NATIVE_FUNCTIONS = {
   cluster: group<ClusterOps>()(['nearestCentroidsInto', 'assignedSqDistanceSum']),
   distributed: group<DistributedOps>()([
     'distAvailable', 'storeConnect', 'storeSet', 'storeGet', 'storeAdd', 'storeCheck', 'processGroupInit', 'processGroupDestroy',
-    'allReduce', 'allReduceCoalesced', 'broadcast', 'barrier', 'allGather', 'reducerNew', 'reducerPrepare', 'reducerFree',
+    'allReduce', 'allReduceCoalesced', 'broadcast', 'barrier', 'allGather', 'reducerNew', 'reducerPrepare', 'reducerFree', 'allReduceSumDifferentiable',
   ]),
 } as const;

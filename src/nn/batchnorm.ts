@@ -1,6 +1,6 @@
 // Batch normalisation (Ioffe & Szegedy 2015), as torch.nn.BatchNorm1d / BatchNorm2d.
 // State-dict names match PyTorch's: weight, bias, running_mean, running_var, num_batches_tracked.
-import { type Tensor, ones, zeros, tensor, noGrad, tidy, F } from '../engine/index.js';
+import { type Tensor, ones, zeros, tensor, noGrad, tidy, cat, F } from '../engine/index.js';
 import { Module } from './module.js';
 
 export interface BatchNormOptions {
@@ -41,6 +41,12 @@ export abstract class BatchNorm extends Module {
     this.registerBuffer('num_batches_tracked', this.trackRunningStats ? tensor(0, { dtype: 'int64' }) : null);
   }
 
+  /**
+   * Synchronised BatchNorm (torch.nn.SyncBatchNorm): in training, the batch statistics are over
+   * every rank's batch, summed by this differentiable sum across ranks (null: this rank's batch).
+   */
+  syncSum: ((t: Tensor) => Tensor) | null = null;
+
   get weight(): Tensor | null {
     return this.getParameter('weight');
   }
@@ -79,6 +85,7 @@ export abstract class BatchNorm extends Module {
       noGrad(() => count.add_(1));
       if (this.momentum === null) factor = 1 / count.item();
     }
+    if (this.training && this.syncSum) return this.#synced(input, factor, this.syncSum);
     // Batch statistics in training, or always when there are no running ones.
     const useBatch = this.training || (this.runningMean === null && this.runningVar === null);
     const track = !this.training || this.trackRunningStats;
@@ -89,6 +96,32 @@ export abstract class BatchNorm extends Module {
       momentum: factor,
       eps: this.eps,
     });
+  }
+
+  /**
+   * Training with statistics over every rank's batch: the mean from one sum across ranks, then
+   * the (biased) variance from a second one of the squared deviations from it (two passes, as
+   * stable as one process's); the running variance takes the unbiased one, as PyTorch.
+   */
+  #synced(input: Tensor, factor: number, syncSum: (t: Tensor) => Tensor): Tensor {
+    const c = this.numFeatures;
+    const dims = input.ndim === 2 ? [0] : input.ndim === 3 ? [0, 2] : [0, 2, 3];
+    const shape = [1, c, ...Array(input.ndim - 2).fill(1)];
+    const sums = syncSum(cat([input.sum(dims), tensor([input.numel() / c])]));
+    const n = sums.narrow(0, c, 1).item();
+    const mean = sums.narrow(0, 0, c).div(n);
+    const centered = input.sub(mean.view(shape));
+    const variance = syncSum(centered.square().sum(dims)).div(n);
+    let y = centered.mul(variance.add(this.eps).rsqrt().view(shape));
+    if (this.weight && this.bias) y = y.mul(this.weight.view(shape)).add(this.bias.view(shape));
+    const rm = this.runningMean, rv = this.runningVar;
+    if (this.trackRunningStats && rm && rv) {
+      noGrad(() => {
+        rm.mul_(1 - factor).add_(mean.detach().mul(factor));
+        rv.mul_(1 - factor).add_(variance.detach().mul((factor * n) / Math.max(1, n - 1)));
+      });
+    }
+    return y;
   }
 
   extraRepr(): string {

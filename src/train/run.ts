@@ -129,7 +129,7 @@ export async function trainRun<C extends RunConfig>(spec: RunSpec<C>): Promise<R
     const { model, task, trunk, paramGroups } = spec.build(config);
     const trainer = new Trainer({
       model, task, loader, epochs: t.epochs, seed: t.seed, outDir: dir, resume: o.resume, ...recipeOf(t), ...(paramGroups ? { paramGroups } : {}),
-      checkpointEvery: o.checkpointEvery, stopAfterSteps: o.maxSteps, quiet: o.quiet, label: spec.label, device,
+      checkpointEvery: o.checkpointEvery, stopAfterSteps: o.maxSteps, quiet: o.quiet, label: spec.label, device, syncBatchNorm: o.syncBn,
       ...(valLoader ? { validation: { loader: valLoader } } : {}),
       meta: { run: config.format, ...spec.info(config) },
     });

@@ -24,6 +24,9 @@ export const trainFields = {
   deterministic: field(z.boolean().default(false), {
     description: 'deterministic kernels only (libtorch deterministic algorithms, deterministic cuDNN); an op without one is an error', role: 'control',
   }),
+  syncBn: field(z.boolean().default(false), {
+    description: 'several processes: synchronised BatchNorm, batch statistics over the global batch (torch.nn.SyncBatchNorm); no effect in one process', role: 'control',
+  }),
   resume: field(z.boolean().default(false), { description: 'continue the run in --out from its last checkpoint', role: 'control' }),
   checkpointEvery: field(z.int().min(0).default(500), { description: 'also checkpoint every N steps (0: epoch ends only)', role: 'control', arg: 'steps' }),
   maxSteps: field(z.int().min(1).optional(), { description: 'stop after N steps in total, with a checkpoint (resume later with --resume)', role: 'control' }),

@@ -24,7 +24,7 @@ import { appendFileSync, existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { F, tidy, noGrad, getRngState, setRngState, getNumThreads, fromBytes, tensor, type Tensor, type Device } from '../engine/index.js';
 import { saveCheckpoint, loadCheckpoint, writeFileAtomic } from '../io/index.js';
-import type { Module } from '../nn/index.js';
+import { BatchNorm, type Module } from '../nn/index.js';
 import type { Optimizer, LRScheduler } from '../optim/index.js';
 import { Rng, deriveSeed } from '../data/rng.js';
 import type { Batch, Loader } from '../data/loader/index.js';
@@ -32,7 +32,7 @@ import { buildOptimizer, buildScheduler, type OptimConfig, type ParamGroupConfig
 import type { Progress } from '../util/progress.js';
 import { stderrLogger, silentLogger, type TrainLogger } from './logger.js';
 import { resolveDevice, moduleDevice, batchOn, type TrainDevice } from './device.js';
-import { worldSize, rank, isMain, allReduce, broadcastFromRankZero, stepVotes, GradientReducer } from '../distributed/index.js';
+import { worldSize, rank, isMain, allReduce, allReduceWithGrad, broadcastFromRankZero, stepVotes, GradientReducer } from '../distributed/index.js';
 
 /** What a classifying task makes of one batch: class scores and the classes they should predict. */
 export interface TaskOutput {
@@ -119,6 +119,8 @@ export interface TrainerOptions {
   afterBackward?: (ctx: BackwardContext) => void;
   /** Bytes per allreduce bucket of the gradients with several processes (default 25 MiB, as PyTorch DDP). */
   bucketBytes?: number;
+  /** Several processes: BatchNorm's batch statistics over the global batch (torch.nn.SyncBatchNorm). */
+  syncBatchNorm?: boolean;
   /** JSON-able information saved in every checkpoint (config, ...). */
   meta?: object;
 }
@@ -285,7 +287,8 @@ export class Trainer {
     this.model = o.model;
     this.seed = o.seed ?? o.loader.seed;
     this.device = resolveDevice(o.device ?? 'cpu');
-    this.logger = o.logger ?? (o.quiet ? silentLogger : stderrLogger);
+    // Rank 0 speaks for a group: the others' lines and bars would repeat it.
+    this.logger = o.logger ?? (o.quiet || !isMain() ? silentLogger : stderrLogger);
     // The optimiser is made after the move: Module.to replaces the parameter tensors.
     this.optimizer = buildOptimizer(o.model, o.optim, moveModel(o.model, this.device, o.paramGroups ?? []));
     this.scheduler = buildScheduler(this.optimizer, o.schedule ?? { schedule: 'constant' }, o.epochs * o.loader.batchesPerEpoch);
@@ -424,6 +427,9 @@ export class Trainer {
     }
     const buffers = this.model.buffers();
     const reducer = world > 1 ? new GradientReducer(this.model.parameters().filter((p) => p.requiresGrad), { bucketBytes: o.bucketBytes }) : null;
+    const synced = world > 1 && o.syncBatchNorm ? this.model.modules().filter((m): m is BatchNorm => m instanceof BatchNorm) : [];
+    for (const m of synced) m.syncSum = allReduceWithGrad;
+    if (synced.length > 0) this.logger.info(`synchronised BatchNorm: ${synced.length} layers, statistics over the global batch`);
     let stopVotes = 0;
     const loader = o.loader;
     const perEpoch = loader.batchesPerEpoch;
@@ -546,6 +552,7 @@ export class Trainer {
       (bar as Progress | null)?.stop();
       for (const [s, h] of handlers) process.off(s, h);
       reducer?.dispose();
+      for (const m of synced) m.syncSum = null;
     }
     return { status, step: st.step, epochs, resumedFrom, ...(this.checkpointPath && this.#lastCheckpointStep >= 0 ? { checkpoint: this.checkpointPath } : {}) };
   }

@@ -36,6 +36,20 @@ test('2 processes with batch B take the same steps as 1 process with batch 2B', 
   assert.ok(Math.max(...a.map(Math.abs)) > 0.01, 'the weights are not all zero');
 });
 
+test('with BatchNorm: synchronised, 2 processes with batch B take 1 process\'s steps with batch 2B; per rank, they do not', { timeout: 60_000 }, async () => {
+  const run = async (bn: string) => {
+    const [two, one] = await Promise.all([all(startRanks(2, [WORKER, 'train', '8', '6', bn], await freePort())), all(startRanks(1, [WORKER, 'train', '16', '6', bn], 0, { env: { RANK: '', WORLD_SIZE: '' } }))]);
+    [...two, ...one].forEach(ok);
+    const a = json(two[0]!).weights as number[], b = json(one[0]!).weights as number[];
+    assert.equal(a.length, b.length);
+    // Weights, then BatchNorm's running mean and variance.
+    return Math.max(...a.map((x, i) => Math.abs(x - b[i]!)));
+  };
+  const synced = await run('sync'), local = await run('local');
+  assert.ok(synced < 1e-5, `synchronised: max difference ${synced}`);
+  assert.ok(local > 1e-3, `per-rank statistics: max difference ${local} (expected a visible one)`);
+});
+
 test('averaging gradients 200 times leaves no tensor behind; votes are summed', { timeout: 60_000 }, async () => {
   const exits = await all(startRanks(2, [WORKER, 'leak'], await freePort()));
   exits.forEach(ok);

@@ -1,6 +1,7 @@
 // One rank of a distributed test, started by the tests with torchrun's variables:
 //   node worker.js collectives   known values through every collective, printed as JSON
-//   node worker.js train B STEPS  data-parallel SGD steps on a fixed dataset, weights printed by rank 0
+//   node worker.js train B STEPS [none|local|sync]  data-parallel SGD steps on a fixed dataset (BatchNorm:
+//                                 none, per rank, synchronised), weights printed by rank 0
 //   node worker.js die            rank 1 is killed after the first allreduce, rank 0 keeps reducing
 //   node worker.js leak           many steps of DDP's reducer; live tensors before and after
 //   node worker.js hang           rank 1 stops taking part after the first allreduce (sleeps), rank 0 goes on
@@ -26,18 +27,23 @@ export function dataset() {
   return memorySource(bytes, [1, 4, 4], labels);
 }
 
-/** Trains a BatchNorm-free MLP; returns its flattened weights. */
-export async function train(batchSize: number, steps: number, run: { epochs: number; outDir: string; resume: boolean } | null = null): Promise<number[]> {
+/**
+ * Trains an MLP (BatchNorm-free, or with a BatchNorm1d, synchronised or not); returns its
+ * flattened weights (and BatchNorm's running statistics).
+ */
+export async function train(batchSize: number, steps: number, run: { epochs: number; outDir: string; resume: boolean } | null = null, bn: 'none' | 'local' | 'sync' = 'none'): Promise<number[]> {
   manualSeed(rank() === 0 ? 5 : 99); // other ranks start elsewhere: the broadcast must fix it
-  const model = new nn.Sequential(new nn.Flatten(), new nn.Linear(16, 12), new nn.ReLU(), new nn.Linear(12, 3));
+  const model = bn === 'none'
+    ? new nn.Sequential(new nn.Flatten(), new nn.Linear(16, 12), new nn.ReLU(), new nn.Linear(12, 3))
+    : new nn.Sequential(new nn.Flatten(), new nn.Linear(16, 12), new nn.BatchNorm1d(12), new nn.ReLU(), new nn.Linear(12, 3));
   const loader = new Loader(dataset(), { batchSize, seed: 3, dropLast: true, prefetch: false, shard: distributedShard() });
   const trainer = new Trainer({
     model, task: classify, loader, epochs: run?.epochs ?? 100, quiet: true, handleSignals: false, stopAfterSteps: steps || undefined,
-    optim: { optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-3 },
+    optim: { optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-3 }, syncBatchNorm: bn === 'sync',
     ...(run ? { outDir: run.outDir, resume: run.resume, logEvery: 1, schedule: { schedule: 'cosine' as const }, logger: { ...silentLogger, info: (m: string) => void process.stderr.write(`${m}\n`) } } : {}),
   });
   await trainer.fit();
-  const w = model.parameters().flatMap((p) => values(p.flatten()));
+  const w = [...model.parameters(), ...model.buffers().filter((b) => b.dtype === 'float32')].flatMap((p) => values(p.flatten()));
   trainer.dispose();
   model.dispose();
   return w;
@@ -72,7 +78,7 @@ async function main(): Promise<void> {
       });
     });
   } else if (what === 'train') {
-    out.weights = await train(Number(process.argv[3]), Number(process.argv[4]));
+    out.weights = await train(Number(process.argv[3]), Number(process.argv[4]), null, (process.argv[5] ?? 'none') as 'none' | 'local' | 'sync');
   } else if (what === 'run') {
     const [b, epochs, stop, outDir, resume] = process.argv.slice(3);
     out.weights = await train(Number(b), Number(stop), { epochs: Number(epochs), outDir: outDir!, resume: resume === '1' });
