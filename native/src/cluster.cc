@@ -5,6 +5,11 @@
 // element is written by one thread, in row order, whatever the number of threads.
 #include "common.h"
 
+// -O3 for this file: GCC then vectorises the loop that adds rows to their clusters' sums
+// (float to double), which -O2 leaves scalar (k-means 60,000 x 128, K = 100: that pass 56 -> 31
+// ms of 20 iterations).
+#pragma GCC optimize("O3")
+
 #include <ATen/Parallel.h>
 #include <algorithm>
 #include <limits>
@@ -71,6 +76,33 @@ static float ArgMax(const float* row, const float* sub, int64_t k, int64_t* arg)
 static float ArgMax(const float* row, const float* sub, int64_t k, int64_t* arg) { return ArgMaxScalar(row, sub, k, arg); }
 #endif
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+// The same 8 wide, for CPUs with AVX2 (chosen at run time; the build targets any x86-64).
+__attribute__((target("avx2"))) static float ArgMaxAvx2(const float* row, const float* sub, int64_t k, int64_t* arg) {
+  if (k < 16) return ArgMax(row, sub, k, arg);
+  __m256 m = _mm256_sub_ps(_mm256_loadu_ps(row), _mm256_loadu_ps(sub));
+  int64_t j = 8;
+  for (; j + 8 <= k; j += 8) m = _mm256_max_ps(m, _mm256_sub_ps(_mm256_loadu_ps(row + j), _mm256_loadu_ps(sub + j)));
+  __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+  h = _mm_max_ps(h, _mm_shuffle_ps(h, h, _MM_SHUFFLE(1, 0, 3, 2)));
+  h = _mm_max_ps(h, _mm_shuffle_ps(h, h, _MM_SHUFFLE(2, 3, 0, 1)));
+  float best = _mm_cvtss_f32(h);
+  for (; j < k; j++) best = std::max(best, row[j] - sub[j]);
+  for (j = 0; j < k; j++) {
+    if (row[j] - sub[j] == best) {
+      *arg = j;
+      return best;
+    }
+  }
+  return ArgMaxScalar(row, sub, k, arg);  // only reached with NaN scores
+}
+static const bool kAvx2 = __builtin_cpu_supports("avx2");
+#define ARGMAX(row, sub, k, arg) (kAvx2 ? ArgMaxAvx2(row, sub, k, arg) : ArgMax(row, sub, k, arg))
+#else
+#define ARGMAX(row, sub, k, arg) ArgMax(row, sub, k, arg)
+#endif
+
 // Rows per block: the block of x and its [rows, K] scores stay in cache between the matrix
 // product, the pass that picks the nearest centroids, and the pass that adds the rows to sums.
 static int64_t BlockRows(int64_t k, int64_t dim) {
@@ -127,7 +159,7 @@ OP(nearestCentroidsInto, {
       for (int64_t i = i0; i < i1; i++) {
         const float* row = scp + i * k;
         int64_t arg = 0;
-        const float best = ArgMax(row, hp, k, &arg);
+        const float best = ARGMAX(row, hp, k, &arg);
         const float d = xsp[s + i] - 2 * best;  // NaN rows stay NaN
         lp[s + i] = arg;
         dp[s + i] = d < 0 ? 0.f : d;
