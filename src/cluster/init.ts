@@ -20,7 +20,7 @@ export function sampleWithoutReplacement(rng: Rng, n: number, count: number): In
 }
 
 const rowsOf = (x: Tensor, idx: ArrayLike<number>): Tensor =>
-  x.indexSelect(0, tensor(Int32Array.from(idx), { dtype: 'int64' }));
+  x.indexSelect(0, tensor(Int32Array.from(idx), { dtype: 'int64', device: x.device }));
 
 /** K distinct rows of x chosen uniformly at random, float32 [K, D]. */
 export function randomInit(x: Tensor, k: number, rng: Rng): Tensor {

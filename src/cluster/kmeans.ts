@@ -3,10 +3,11 @@
 // lowest inertia, empty clusters re-seeded, convergence when no label changes or when the
 // centroids move less than tol x (mean per-feature variance) in total squared distance.
 // Distances come from blocked matrix products (see nearest.ts), so memory is the data plus
-// O(chunkRows x D + K x D), never N x K.
+// O(chunkRows x D + K x D), never N x K. Everything runs on the data's device: on the CPU the
+// assignment step is the fused native kernel, on CUDA the same steps as tensor ops (nearest.ts).
 import { type Tensor, empty, tidy, keep, dispose } from '../engine/index.js';
 import { Rng, deriveSeed } from '../data/rng.js';
-import { defaultChunkRows, forEachChunk } from './nearest.js';
+import { checkKernel, defaultChunkRows, defaultKernel, forEachChunk, type KMeansKernel } from './nearest.js';
 import { lloyd, scaledTolerance, type KMeansContext } from './lloyd.js';
 import { kmeansPlusPlus, sampleWithoutReplacement } from './init.js';
 import { shardedKmeansPlusPlus } from './plusplus_sharded.js';
@@ -31,6 +32,11 @@ export interface KMeansOptions {
   seed?: number;
   /** Rows per distance chunk (default defaultChunkRows(k)). */
   chunkRows?: number;
+  /**
+   * The assignment step: 'fused' (the native kernel, CPU only; the default there) or 'ops'
+   * (libtorch tensor ops, any device; the default on CUDA). Both give the same labels.
+   */
+  kernel?: KMeansKernel;
   /**
    * k-means++ runs on a random sample of this many rows (default min(N, max(10,000, 32 K)));
    * Lloyd iterations then use every row.
@@ -101,7 +107,7 @@ export interface KMeansResult extends KMeansRun {
  */
 function initialCentroids(x: Tensor, shard: RowShard, o: KMeansOptions, rng: Rng): Tensor {
   const n = shard.total;
-  if (o.init !== undefined && typeof o.init !== 'string') return tidy(() => (o.init as Tensor).to('float32').contiguous().clone());
+  if (o.init !== undefined && typeof o.init !== 'string') return tidy(() => (o.init as Tensor).to({ dtype: 'float32', device: x.device }).contiguous().clone());
   if (o.init === 'random') return tidy(() => rowsFromOwners(x, shard, sampleWithoutReplacement(rng, n, o.k)).to('float32').contiguous());
   const size = Math.max(o.k, Math.min(n, o.initSampleSize ?? Math.max(10_000, 32 * o.k)));
   if (size >= n) return worldSize() === 1 ? kmeansPlusPlus(x, o.k, rng) : shardedKmeansPlusPlus(x, shard, o.k, rng);
@@ -129,6 +135,7 @@ function checkOptions(x: Tensor, o: KMeansOptions): void {
     throw new Error(`k-means: init must be 'k-means++' or 'random', got '${String(o.init)}'`);
   }
   if (o.miniBatch !== undefined && (!Number.isInteger(o.miniBatch) || o.miniBatch < 1)) throw new Error(`k-means: miniBatch must be a positive integer, got ${o.miniBatch}`);
+  if (o.kernel !== undefined) checkKernel(o.kernel, x.device);
 }
 
 /** k-means on the rows of x (float32 [N, D]). The result's centroids and labels are yours to dispose. */
@@ -147,7 +154,8 @@ export function kmeans(x: Tensor, opts: KMeansOptions): KMeansResult {
   const chunkRows = opts.chunkRows ?? defaultChunkRows(opts.k);
   const maxIter = opts.maxIter ?? defaultMaxIter(opts.miniBatch);
   const tolScaled = scaledTolerance(x, opts.tol ?? 1e-4, chunkRows, shard);
-  const xSq = keep(empty([n])); // ||x||^2 per row, by chunks (x.square() would copy all of x)
+  const kernel = opts.kernel ?? defaultKernel(x.device);
+  const xSq = keep(empty([n], { device: x.device })); // ||x||^2 per row, by chunks (x.square() would copy all of x)
   forEachChunk(n, chunkRows, (s, b) => tidy(() => void xSq.narrow(0, s, b).copy_(x.narrow(0, s, b).square().sum(1))));
   const runs: KMeansRun[] = [];
   let best: (KMeansRun & { centroids: Tensor; labels: Tensor }) | undefined;
@@ -156,7 +164,7 @@ export function kmeans(x: Tensor, opts: KMeansOptions): KMeansResult {
     for (let r = 0; r < nInit; r++) {
       const runSeed = deriveSeed(seed, r);
       const report = (e: Omit<KMeansProgress, 'run' | 'nInit' | 'maxIter'>) => opts.onProgress?.({ ...e, run: r, nInit, maxIter });
-      const ctx: KMeansContext = { x, xSq, n, dim, k: opts.k, chunkRows, maxIter, tolScaled, report, shard, sharded };
+      const ctx: KMeansContext = { x, xSq, n, dim, k: opts.k, kernel, chunkRows, maxIter, tolScaled, report, shard, sharded };
       const t0 = performance.now();
       report({ phase: 'init', iteration: 0 });
       const rng = new Rng(runSeed);

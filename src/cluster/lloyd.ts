@@ -4,7 +4,7 @@
 // iteration limit.
 import { type Tensor, tensor, zeros, empty, tidy, keep, dispose, clusterKernels } from '../engine/index.js';
 import { rank, worldSize } from '../distributed/index.js';
-import { CentroidTable, forEachChunk } from './nearest.js';
+import { CentroidTable, forEachChunk, type KMeansKernel } from './nearest.js';
 import { rowsFromOwners, sumAcross, sumTensorAcross, type RowShard } from './shard.js';
 import type { KMeansProgress, KMeansRun } from './kmeans.js';
 
@@ -25,6 +25,8 @@ export interface KMeansContext {
   sharded: boolean;
   dim: number;
   k: number;
+  /** The assignment step's kernel (nearest.ts): 'fused' on the CPU, 'ops' on any device. */
+  kernel: KMeansKernel;
   chunkRows: number;
   maxIter: number;
   tolScaled: number;
@@ -37,8 +39,8 @@ export function scaledTolerance(x: Tensor, tol: number, chunkRows: number, shard
   const [rows, dim] = x.shape as [number, number];
   const n = shard?.total ?? rows;
   return tidy(() => {
-    const sum = zeros([dim], { dtype: 'float64' });
-    const sumSq = zeros([dim], { dtype: 'float64' });
+    const sum = zeros([dim], { dtype: 'float64', device: x.device });
+    const sumSq = zeros([dim], { dtype: 'float64', device: x.device });
     forEachChunk(rows, chunkRows, (s, b) =>
       tidy(() => {
         const c = x.narrow(0, s, b).to('float64');
@@ -67,13 +69,14 @@ interface Assigned {
  */
 export function assignStep(ctx: KMeansContext, centroids: Tensor, accumulate: boolean): Assigned {
   const { x, n, k, dim, chunkRows } = ctx;
-  const table = new CentroidTable(centroids);
+  const table = new CentroidTable(centroids, ctx.kernel);
+  const device = x.device;
   try {
     return tidy(() => {
-      const labels = empty([n], { dtype: 'int64' });
-      const sqDist = empty([n]);
-      const sums = accumulate ? zeros([k, dim], { dtype: 'float64' }) : undefined;
-      const counts = accumulate ? zeros([k], { dtype: 'int64' }) : undefined;
+      const labels = empty([n], { dtype: 'int64', device });
+      const sqDist = empty([n], { device });
+      const sums = accumulate ? zeros([k, dim], { dtype: 'float64', device }) : undefined;
+      const counts = accumulate ? zeros([k], { dtype: 'int64', device }) : undefined;
       const acc = sums && counts ? { sums, counts } : undefined;
       let inertia = 0;
       forEachChunk(n, chunkRows, (s, b) =>
@@ -97,11 +100,20 @@ export function assignStep(ctx: KMeansContext, centroids: Tensor, accumulate: bo
 }
 
 /**
- * Sum of ||x - c_label||^2 computed from the differences in float64 (native, no temporaries), free of
- * the cancellation in the expansion ||x||^2 - 2 x.c + ||c||^2 that the assignment step uses.
+ * Sum of ||x - c_label||^2 computed from the differences in float64, free of the cancellation in
+ * the expansion ||x||^2 - 2 x.c + ||c||^2 that the assignment step uses: native with no
+ * temporaries (kernel 'fused'), else by chunks of tensor ops.
  */
 export function exactInertia(ctx: KMeansContext, centroids: Tensor, labels: Tensor): number {
-  const local = tidy(() => clusterKernels.assignedSqDistanceSum(ctx.x.contiguous(), centroids.to('float32').contiguous(), labels.contiguous()));
+  let local = 0;
+  if (ctx.kernel === 'fused') {
+    local = tidy(() => clusterKernels.assignedSqDistanceSum(ctx.x.contiguous(), centroids.to('float32').contiguous(), labels.contiguous()));
+  } else {
+    forEachChunk(ctx.n, ctx.chunkRows, (s, b) => tidy(() => {
+      const c = centroids.indexSelect(0, labels.narrow(0, s, b)).to('float64');
+      local += ctx.x.narrow(0, s, b).to('float64').sub(c).square().sum().item();
+    }));
+  }
   return ctx.sharded ? sumAcross([local])[0]! : local;
 }
 
@@ -218,7 +230,7 @@ export function lloyd(ctx: KMeansContext, init: Tensor): Omit<KMeansRun, 'seed' 
       }
       const next = tidy(() => {
         reseeded += reseedEmpty(ctx, a);
-        const counts = tensor(a.counts!, { dtype: 'float64' }).unsqueeze(1);
+        const counts = tensor(a.counts!, { dtype: 'float64', device: ctx.x.device }).unsqueeze(1);
         const c = a.sums!.div(counts).to('float32'); // every count is >= 1 after re-seeding
         return { c, shift: c.sub(centroids).square().sum().to('float64').item() };
       });

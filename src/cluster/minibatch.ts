@@ -26,7 +26,8 @@ export function miniBatchKMeans(
   const stepsPerEpoch = Math.ceil(n / b);
   const alpha = Math.min(1, (2 * b) / (n + 1)); // scikit-learn's smoothing of the batch inertia
   let centroids = keep(init);
-  let weights = keep(zeros([k], { dtype: 'float64' })); // rows assigned to each centroid so far
+  const device = x.device;
+  let weights = keep(zeros([k], { dtype: 'float64', device })); // rows assigned to each centroid so far
   const history: number[] = [];
   let ewa = NaN;
   let best = Infinity;
@@ -44,7 +45,7 @@ export function miniBatchKMeans(
         const a = assignStep({ ...ctx, x: xb, xSq: xSqB, n: b, shard: wholeShard(b), sharded: false }, centroids, true);
         const batchInertia = a.inertia / b;
         const { sqDist, sums } = a as Required<typeof a>;
-        const counts = tensor(a.counts!, { dtype: 'float64' });
+        const counts = tensor(a.counts!, { dtype: 'float64', device });
         const w = weights.add(counts);
         const moved = centroids.to('float64').mul(weights.unsqueeze(1)).add_(sums).div_(w.clamp(1, null).unsqueeze(1));
         let c = where(counts.gt(0).unsqueeze(1), moved, centroids).to('float32');
@@ -58,10 +59,10 @@ export function miniBatchKMeans(
             count = Math.min(count, Math.floor(b / 2));
             const targets = w.topk(count, 0, false, true).indices;
             // Weighted draws without replacement (Efraimidis-Spirakis): the `count` largest log(u) / d^2.
-            const keys = tensor(uniforms).log().div(sqDist.to('float64'));
+            const keys = tensor(uniforms, { device }).log().div(sqDist.to('float64'));
             const picks = keys.topk(count, 0, true, true).indices;
             c = c.scatter(0, targets.unsqueeze(1).expand(count, ctx.dim), xb.indexSelect(0, picks));
-            const isTarget = zeros([k]).scatter(0, targets, 1).gt(0);
+            const isTarget = zeros([k], { device }).scatter(0, targets, 1).gt(0);
             const floor = w.maskedSelect(isTarget.logicalNot()).min().item(); // scikit-learn: the smallest remaining count
             wNext = where(isTarget, floor, w);
             reseededNow = count;

@@ -2,8 +2,25 @@
 // nearest c maximises x.c - ||c||^2 / 2. The native kernel (native/src/cluster.cc) does one
 // [b, D] x [D, K] product per block of a few hundred to a few thousand rows, picks the maxima
 // and, for k-means, adds the rows to their clusters' sums while the block is in cache; memory
-// is the [b, K] scores of one block, never an N x K matrix.
-import { type Tensor, empty, tidy, keep, clusterKernels } from '../engine/index.js';
+// is the [b, K] scores of one block, never an N x K matrix. The kernel is CPU-only; on a CUDA
+// device (or when asked for, to check one against the other) the same steps run as plain
+// libtorch ops on the chunk: one product, max over the centroids, index_add for the sums.
+import { type Device, type Tensor, empty, tidy, keep, clusterKernels } from '../engine/index.js';
+
+/**
+ * How the assignment step runs: 'fused', the native kernel (CPU tensors only), or 'ops', libtorch
+ * tensor ops on any device (the same labels; sums, distances and inertia equal up to rounding).
+ */
+export type KMeansKernel = 'fused' | 'ops';
+
+/** 'fused' on the CPU, 'ops' on a CUDA device. */
+export const defaultKernel = (device: Device): KMeansKernel => (device === 'cpu' ? 'fused' : 'ops');
+
+/** Checks that `kernel` can run on `device`. */
+export function checkKernel(kernel: KMeansKernel, device: Device): void {
+  if (kernel !== 'fused' && kernel !== 'ops') throw new Error(`k-means: kernel must be 'fused' or 'ops', got '${String(kernel)}'`);
+  if (kernel === 'fused' && device !== 'cpu') throw new Error(`k-means: the fused kernel runs on the CPU only; the data is on ${device} (use kernel 'ops')`);
+}
 
 /** Elements of a chunk's [B, K] scores that sets the default chunk rows (8M). */
 export const CHUNK_SCORES = 8 * 2 ** 20;
@@ -24,12 +41,16 @@ export class CentroidTable {
   readonly dim: number;
   readonly #cT: Tensor;
   readonly #halfSqNorm: Tensor;
+  readonly kernel: KMeansKernel;
 
-  constructor(centroids: Tensor) {
+  /** The centroids on the data's device; `kernel` defaults to defaultKernel(their device). */
+  constructor(centroids: Tensor, kernel: KMeansKernel = defaultKernel(centroids.device)) {
     const [k, dim] = centroids.shape as [number, number];
     if (centroids.ndim !== 2) throw new Error(`centroids must be a K x D matrix, got shape [${centroids.shape.join(', ')}]`);
     this.k = k;
     this.dim = dim;
+    checkKernel(kernel, centroids.device);
+    this.kernel = kernel;
     [this.#cT, this.#halfSqNorm] = tidy(() => {
       const c = centroids.to('float32');
       return [keep(c.t().contiguous()), keep(c.square().sum(1).mul(0.5).contiguous())];
@@ -43,8 +64,8 @@ export class CentroidTable {
    */
   nearest(x: Tensor, xSq?: Tensor): { labels: Tensor; sqDist: Tensor } {
     const b = x.shape[0]!;
-    const labels = empty([b], { dtype: 'int64' });
-    const sqDist = empty([b]);
+    const labels = empty([b], { dtype: 'int64', device: x.device });
+    const sqDist = empty([b], { device: x.device });
     this.nearestInto(x, xSq, labels, sqDist);
     return { labels, sqDist };
   }
@@ -56,7 +77,23 @@ export class CentroidTable {
    */
   nearestInto(x: Tensor, xSq: Tensor | undefined, labels: Tensor, sqDist: Tensor, acc?: { sums: Tensor; counts: Tensor }): number {
     if (x.ndim !== 2 || x.shape[1] !== this.dim) throw new Error(`nearest centroid: x must be B x ${this.dim}, got shape [${x.shape.join(', ')}]`);
-    return tidy(() => clusterKernels.nearestCentroidsInto(x.to('float32').contiguous(), xSq?.contiguous(), this.#cT, this.#halfSqNorm, labels, sqDist, acc));
+    if (this.kernel === 'fused') {
+      return tidy(() => clusterKernels.nearestCentroidsInto(x.to('float32').contiguous(), xSq?.contiguous(), this.#cT, this.#halfSqNorm, labels, sqDist, acc));
+    }
+    return tidy(() => {
+      const xf = x.to('float32');
+      // The kernel's arithmetic: max_c (x.c - ||c||^2 / 2) (the first c on ties), then
+      // ||x||^2 - 2 max clamped at 0 (NaN stays NaN).
+      const best = xf.mm(this.#cT).sub(this.#halfSqNorm).max(1);
+      const d = (xSq ?? xf.square().sum(1)).sub(best.values.mul(2)).clamp(0);
+      labels.copy_(best.indices);
+      sqDist.copy_(d);
+      if (acc) {
+        acc.sums.copy_(acc.sums.indexAdd(0, best.indices, xf.to('float64')));
+        acc.counts.add_(best.indices.bincount(this.k));
+      }
+      return d.to('float64').sum().item();
+    });
   }
 
   dispose(): void {
@@ -77,16 +114,16 @@ export interface Assignment {
   sqDist: Tensor;
 }
 
-/** Nearest centroid of every row of x [N, D] (float32), chunk by chunk. */
-export function assignNearest(x: Tensor, centroids: Tensor, opts: { chunkRows?: number } = {}): Assignment {
+/** Nearest centroid of every row of x [N, D] (float32), chunk by chunk, on x's device. */
+export function assignNearest(x: Tensor, centroids: Tensor, opts: { chunkRows?: number; kernel?: KMeansKernel } = {}): Assignment {
   if (x.ndim !== 2) throw new Error(`assignNearest: x must be an N x D matrix, got shape [${x.shape.join(', ')}]`);
   const [n, dim] = x.shape as [number, number];
-  const table = new CentroidTable(centroids);
+  const table = new CentroidTable(centroids, opts.kernel);
   try {
     if (table.dim !== dim) throw new Error(`assignNearest: the data has ${dim} columns, the centroids ${table.dim}`);
     const chunkRows = opts.chunkRows ?? defaultChunkRows(table.k);
-    const labels = empty([n], { dtype: 'int64' });
-    const sqDist = empty([n]);
+    const labels = empty([n], { dtype: 'int64', device: x.device });
+    const sqDist = empty([n], { device: x.device });
     forEachChunk(n, chunkRows, (s, b) => tidy(() => table.nearestInto(x.narrow(0, s, b), undefined, labels.narrow(0, s, b), sqDist.narrow(0, s, b))));
     return { labels, sqDist };
   } finally {

@@ -1,6 +1,6 @@
 // The options of `selfsup cluster` (k-means) and `selfsup cluster assign` (pseudo-labels).
 import { z } from 'zod';
-import { field } from '../util/options.js';
+import { deviceField, field } from '../util/options.js';
 
 export const KMEANS_INITS = ['k-means++', 'random'] as const;
 
@@ -22,6 +22,7 @@ export const clusterSchema = z.strictObject({
   labels: field(z.string().optional(), {
     description: 'a labeled cache from `selfsup data prepare` with the same images in the same order: adds NMI, ARI and purity', role: 'input', arg: 'cache',
   }),
+  device: deviceField('where k-means runs (CPU: the fused kernel; CUDA: tensor ops)', '; the features are read and preprocessed (PCA, whitening, L2) on the CPU'),
   quiet: field(z.boolean().default(false), { description: 'no progress on stderr', role: 'control' }),
 });
 

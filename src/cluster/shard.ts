@@ -1,7 +1,8 @@
 // k-means over a group of processes: each rank holds a contiguous range of the rows, and what
 // depends on every row (sums, counts, inertia, sampled rows) is reduced across ranks with c10d's
 // allreduce. In one process every function here is the plain local operation, so one process has
-// no code path of its own and its results are unchanged.
+// no code path of its own and its results are unchanged. The rows may be on a CUDA device: Gloo
+// reduces CPU tensors, so a reduced tensor makes a round trip through the CPU.
 import { type Tensor, tensor, zeros, tidy } from '../engine/index.js';
 import { allReduce, rank, worldSize } from '../distributed/index.js';
 
@@ -30,11 +31,20 @@ export function sumAcross(values: number[]): number[] {
   });
 }
 
-/** A tensor summed across ranks, in place (a no-op in one process). */
+/** A tensor summed across ranks, in place (a no-op in one process), wherever it is. */
 export function sumTensorAcross(t: Tensor): Tensor {
-  if (worldSize() > 1) allReduce(t, 'sum');
+  if (worldSize() === 1) return t;
+  if (t.device === 'cpu') allReduce(t, 'sum');
+  else tidy(() => {
+    const c = t.to('cpu');
+    allReduce(c, 'sum');
+    t.copy_(c);
+  });
   return t;
 }
+
+/** int64 row indices on `device`. */
+const indexOn = (idx: ArrayLike<number>, device: Tensor['device']): Tensor => tensor(Int32Array.from(idx), { dtype: 'int64', device });
 
 /**
  * Rows of the whole matrix by global index, on every rank: each owner writes its rows into a
@@ -42,22 +52,21 @@ export function sumTensorAcross(t: Tensor): Tensor {
  */
 export function rowsFromOwners(x: Tensor, shard: RowShard, idx: ArrayLike<number>): Tensor {
   const local = (i: number) => i - shard.start;
-  if (worldSize() === 1) return tidy(() => x.indexSelect(0, tensor(Int32Array.from(idx, local), { dtype: 'int64' })));
+  if (worldSize() === 1) return tidy(() => x.indexSelect(0, indexOn(Array.from(idx, local), x.device)));
   return tidy(() => {
     const m = idx.length;
     const dim = x.shape[1]!;
-    let out = zeros([m, dim], { dtype: x.dtype });
+    let out = zeros([m, dim], { dtype: x.dtype, device: x.device });
     const at: number[] = [], from: number[] = [];
     for (let j = 0; j < m; j++) {
       const i = local(idx[j]!);
       if (i >= 0 && i < shard.rows) at.push(j), from.push(i);
     }
     if (at.length > 0) {
-      const to = tensor(Int32Array.from(at), { dtype: 'int64' }).unsqueeze(1).expand(at.length, dim);
-      out = out.scatter(0, to, x.indexSelect(0, tensor(Int32Array.from(from), { dtype: 'int64' })));
+      const to = indexOn(at, x.device).unsqueeze(1).expand(at.length, dim);
+      out = out.scatter(0, to, x.indexSelect(0, indexOn(from, x.device)));
     }
-    allReduce(out, 'sum');
-    return out;
+    return sumTensorAcross(out);
   });
 }
 
@@ -65,9 +74,8 @@ export function rowsFromOwners(x: Tensor, shard: RowShard, idx: ArrayLike<number
 export function labelsFromAll(labels: Tensor, shard: RowShard): Tensor {
   if (worldSize() === 1) return labels.clone();
   return tidy(() => {
-    const all = zeros([shard.total], { dtype: 'int64' });
+    const all = zeros([shard.total], { dtype: 'int64', device: labels.device });
     all.narrow(0, shard.start, shard.rows).copy_(labels);
-    allReduce(all, 'sum');
-    return all;
+    return sumTensorAcross(all);
   });
 }

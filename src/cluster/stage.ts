@@ -2,7 +2,7 @@
 // pseudo-labels of a features file from saved centroids (assignStage). Progress goes to stderr;
 // the caller prints the result.
 import { resolve } from 'node:path';
-import { getNumThreads } from '../engine/index.js';
+import { getNumThreads, resolveDevice, tidy } from '../engine/index.js';
 import { openCache } from '../data/cache/index.js';
 import { readNpy } from '../io/npy.js';
 import { progress, type Progress } from '../util/progress.js';
@@ -71,6 +71,7 @@ export interface ClusterResult {
  */
 export async function clusterStage(options: ClusterStageOptions): Promise<ClusterResult> {
   const o = parseOptions(clusterSchema, options);
+  const device = resolveDevice(o.device); // before anything is written
   const started = new Date().toISOString();
   const t0 = performance.now();
   const featuresPath = resolve(o.features);
@@ -98,6 +99,11 @@ export async function clusterStage(options: ClusterStageOptions): Promise<Cluste
       data = pre.transform(x, { chunkRows });
       x.dispose();
     }
+    if (device !== 'cpu') {
+      const moved = data.to(device);
+      data.dispose();
+      data = moved;
+    }
     const tPre = secondsSince(t1);
     const t2 = performance.now();
     const result = kmeans(data, {
@@ -113,9 +119,11 @@ export async function clusterStage(options: ClusterStageOptions): Promise<Cluste
       onProgress: kmeansReporter((o.quiet ?? false) || !isMain()),
     });
     const tKmeans = secondsSince(t2);
-    const allLabels = labelsFromAll(result.labels, shard); // int64 [N], in row order
-    result.labels.dispose();
-    result.labels = allLabels;
+    const found = { centroids: result.centroids, labels: result.labels };
+    // int64 [N] in row order, and the centroids, on the CPU.
+    [result.labels, result.centroids] = tidy(() => [labelsFromAll(found.labels, shard).to('cpu'), found.centroids.to('cpu')]);
+    found.labels.dispose();
+    found.centroids.dispose();
     try {
       let labels: ClusterSummary['labels'];
       if (truth) {

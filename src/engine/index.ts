@@ -4,5 +4,6 @@ export { type DType, DTYPES, isFloating } from './dtype.js';
 export * from './create.js';
 export * from './ops.js';
 export * from './runtime.js';
+export { resolveDevice, type DeviceName } from './device.js';
 export { tidy, keep, dispose, scopeDepth } from './scope.js';
 export * as F from './functional.js';

@@ -1,7 +1,8 @@
 // Linear probes trained on augmented images (`--augment`, as VISSL does at ImageNet scale): every
 // epoch the frozen trunk runs on newly augmented training batches (random crop with 2 px
 // padding, horizontal flip), each head reads its tap from that pass, and all heads step on the
-// same batch. The test split is read once, without augmentation. Same heads, schedule and
+// same batch. The test split is read once, without augmentation. The trunk runs on its device; the
+// probes train on the CPU. Same heads, schedule and
 // optimiser as the probes on features extracted once (linear.ts).
 import { F, noGrad, tensor, tidy } from '../engine/index.js';
 import type { ImageCache } from '../data/cache/index.js';
@@ -9,6 +10,7 @@ import { Compose, RandomCrop, RandomHorizontalFlip } from '../data/augment/index
 import { Loader } from '../data/loader/index.js';
 import { progress } from '../util/progress.js';
 import { LINEAR_PROBE_DEFAULTS, newProbe, probeLr, score, stepProbe, type LinearProbeResult } from './linear.js';
+import { moduleDevice } from '../train/device.js';
 import type { EvalModel } from './model.js';
 import type { HeadFeatures } from './extract.js';
 
@@ -33,6 +35,7 @@ export async function trainAugmentedProbes(
   const warm = Math.round(LINEAR_PROBE_DEFAULTS.warmup * total);
   const bar = progress('linear probes on augmented images', total, { unit: 'step', quiet: o.quiet });
   model.trunk.eval().toMemoryFormat('channelsLast');
+  const device = moduleDevice(model.trunk);
   let step = 0, seen = 0, epoch = -1;
   try {
     for await (const batch of loader.batches({ epoch: 0, batch: 0 }, o.epochs)) {
@@ -45,10 +48,10 @@ export async function trainAugmentedProbes(
       }
       try {
         tidy(() => {
-          const maps = noGrad(() => model.trunk.features(model.preprocess(batch.images).contiguous('channelsLast'), taps));
+          const maps = noGrad(() => model.trunk.features(model.preprocess(batch.images.to(device)).contiguous('channelsLast'), taps));
           const y = batch.labels!;
           heads.forEach((h, i) => {
-            const x = noGrad(() => F.adaptiveAvgPool2d(maps.get(h.tap)!, [h.grid, h.grid]).contiguous().flatten(1));
+            const x = noGrad(() => F.adaptiveAvgPool2d(maps.get(h.tap)!, [h.grid, h.grid]).contiguous().flatten(1).to('cpu'));
             stepProbe(probes[i]!, x, y, lr);
           });
         });

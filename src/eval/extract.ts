@@ -1,6 +1,7 @@
 // One frozen forward pass over a cache feeds every head: each batch goes through the trunk once,
 // every tap asked for is taken from that pass, pooled and appended to its head's matrix. Runs
-// in eval mode, under noGrad, channels-last (as feature extraction does).
+// in eval mode, under noGrad, channels-last (as feature extraction does), on the trunk's device; the
+// features come back to the CPU as Float32Array.
 import { F, noGrad, tidy, trimNativeHeap, type Tensor } from '../engine/index.js';
 import type { ImageSource } from '../data/loader/index.js';
 import { Loader } from '../data/loader/index.js';
@@ -8,6 +9,7 @@ import { progress } from '../util/progress.js';
 import { NpyWriter } from '../io/npy.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { moduleDevice } from '../train/device.js';
 import type { EvalModel } from './model.js';
 import type { TapHead } from './taps.js';
 
@@ -52,6 +54,7 @@ export async function extractHeads(model: EvalModel, heads: readonly TapHead[], 
   const writers = toDisk ? out.map((h) => new NpyWriter(h.path!, { dtype: 'float32', shape: [n, h.head.dim] })) : null;
   const taps = [...new Set(heads.map((h) => h.tap))];
   model.trunk.eval().toMemoryFormat('channelsLast');
+  const device = moduleDevice(model.trunk);
   const all = range.start === 0 && range.end === cache.count;
   const loader = new Loader(cache, {
     batchSize: o.batchSize ?? 256, shuffle: false, dtype: 'float32',
@@ -65,10 +68,10 @@ export async function extractHeads(model: EvalModel, heads: readonly TapHead[], 
       try {
         noGrad(() =>
           tidy(() => {
-            const maps = model.trunk.features(model.preprocess(batch.images).contiguous('channelsLast'), taps);
+            const maps = model.trunk.features(model.preprocess(batch.images.to(device)).contiguous('channelsLast'), taps);
             for (const h of out) {
               const m = maps.get(h.head.tap)!;
-              const pooled: Tensor = F.adaptiveAvgPool2d(m, [h.head.grid, h.head.grid]).contiguous().flatten(1);
+              const pooled: Tensor = F.adaptiveAvgPool2d(m, [h.head.grid, h.head.grid]).contiguous().flatten(1).to('cpu');
               if (writers) writers[out.indexOf(h)]!.append(pooled.data() as Float32Array);
               else h.data.set(pooled.data() as Float32Array, row * h.head.dim);
             }

@@ -8,9 +8,9 @@ import { openCache, type ImageCache } from '../data/cache/index.js';
 import { memorySource } from '../data/loader/index.js';
 import { readNpy } from '../io/npy.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { setNumThreads } from '../engine/index.js';
+import { resolveDevice, setNumThreads } from '../engine/index.js';
 import { RETRIEVALS_FILE, type RetrievalsFile } from '../artifacts/experiment.js';
-import { field, parseOptions } from '../util/options.js';
+import { deviceField, field, parseOptions } from '../util/options.js';
 import { openEvalModel } from './model.js';
 import { defaultTaps, planHeads } from './taps.js';
 import { extractHeads } from './extract.js';
@@ -29,6 +29,7 @@ export const retrievalsSchema = z.strictObject({
   seed: field(z.int().min(0).default(0), { description: 'seed of a random:ARCH network', arg: 's' }),
   batchSize: field(z.int().min(1).default(256), { description: 'images per batch', arg: 'n' }),
   threads: field(z.int().min(1).optional(), { description: "intra-op threads (default: libtorch's)", role: 'control' }),
+  device: deviceField('where the network runs', '; the similarities are computed on the CPU'),
   quiet: field(z.boolean().default(false), { description: 'no progress bar', role: 'control' }),
 });
 export type RetrievalsOptions = z.input<typeof retrievalsSchema>;
@@ -97,6 +98,7 @@ function featureRows(path: string, flag: string, rows: number[] | null, count: n
 export async function retrievalsStage(options: RetrievalsOptions): Promise<RetrievalsFile & { out: string }> {
   const o = parseOptions(retrievalsSchema, options);
   if ((o.model === undefined) === (o.features === undefined)) throw new Error('give --model RUN|random:ARCH, or --features');
+  const device = resolveDevice(o.device); // before anything is written
   if (o.threads) setNumThreads(o.threads);
   const bankCache = openCache(o.data);
   const queryCache: ImageCache = o.queriesFrom === undefined ? bankCache : openCache(o.queriesFrom);
@@ -106,14 +108,18 @@ export async function retrievalsStage(options: RetrievalsOptions): Promise<Retri
     const rows = queryRows(queryCache.labels, queryCache.count, o.queries);
     let bank: Float32Array, queries: Float32Array, dim: number, head: string;
     if (o.model !== undefined) {
-      const model = openEvalModel(o.model, bankCache, o.seed);
-      const tap = o.head ?? defaultTaps(model.arch).at(-1)!;
-      const h = planHeads(model.trunk, model.arch, bankCache.shape, [tap], 1, true).find((x) => x.grid === 1)!;
-      head = h.name;
-      dim = h.dim;
-      const extract = async (bytes: Uint8Array, label: string) => (await extractHeads(model, [h], Object.assign(memorySource(bytes, bankCache.shape), { dir: label }), { batchSize: o.batchSize, quiet: o.quiet, label }))[0]!.data;
-      bank = await extract(bankCache.readRange(0, nBank), 'retrievals (bank)');
-      queries = await extract(queryCache.readIndices(rows), 'retrievals (queries)');
+      const model = openEvalModel(o.model, bankCache, o.seed, device);
+      try {
+        const tap = o.head ?? defaultTaps(model.arch).at(-1)!;
+        const h = planHeads(model.trunk, model.arch, bankCache.shape, [tap], 1, true).find((x) => x.grid === 1)!;
+        head = h.name;
+        dim = h.dim;
+        const extract = async (bytes: Uint8Array, label: string) => (await extractHeads(model, [h], Object.assign(memorySource(bytes, bankCache.shape), { dir: label }), { batchSize: o.batchSize, quiet: o.quiet, label }))[0]!.data;
+        bank = await extract(bankCache.readRange(0, nBank), 'retrievals (bank)');
+        queries = await extract(queryCache.readIndices(rows), 'retrievals (queries)');
+      } finally {
+        model.dispose();
+      }
     } else {
       if (!same && o.queryFeatures === undefined) throw new Error('--features with --queries-from needs --query-features (the query cache\'s features)');
       head = 'features';

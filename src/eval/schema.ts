@@ -1,7 +1,7 @@
 // The options of `selfsup eval linear|knn|lowshot|all` and of evaluate(): one schema, every
 // protocol reading the fields it needs.
 import { z } from 'zod';
-import { field } from '../util/options.js';
+import { deviceField, field } from '../util/options.js';
 import { LINEAR_PROBE_DEFAULTS } from './linear.js';
 import { MAX_FEATURE_BYTES } from './extract.js';
 import { LOW_SHOT_DEFAULTS } from './lowshot.js';
@@ -45,6 +45,7 @@ export const evalSchema = z.strictObject({
   seed: field(z.int().min(0).default(0), { description: 'seed of a random:ARCH network, probe order and low-shot draws', arg: 's' }),
   batchSize: field(z.int().min(1).default(256), { description: 'images per batch of the frozen pass', arg: 'n' }),
   threads: field(z.int().min(1).optional(), { description: "intra-op threads (default: libtorch's)", role: 'control' }),
+  device: deviceField('where the frozen network runs (its pass over both splits; with --augment, every epoch)', '; the features come back to the CPU, where the linear probes, kNN and low-shot run'),
   json: field(z.boolean().default(false), { description: 'print the results as JSON', role: 'control' }),
   quiet: field(z.boolean().default(false), { description: 'no progress bars', role: 'control' }),
 });

@@ -4,7 +4,7 @@
 // artifact manifest (format selfsup.eval, keyed by the config and the inputs' keys).
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setNumThreads, tensor, type Tensor } from '../engine/index.js';
+import { resolveDevice, setNumThreads, tensor, type Tensor } from '../engine/index.js';
 import { openCache, type ImageCache } from '../data/cache/index.js';
 import { readNpy } from '../io/npy.js';
 import { FORMATS, inputRef, makeManifest, writeManifestFile, type InputRef, type Manifest } from '../artifacts/manifest.js';
@@ -116,6 +116,7 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
   const isRun = o.model !== undefined && !o.model.startsWith('random:');
   if (o.out === undefined && !isRun) throw new Error('--out is required for random:ARCH and --features (a run folder keeps its results in RUN/eval)');
   const out = resolve(o.out ?? join(o.model!, EVAL_DIR));
+  const device = resolveDevice(o.device); // before anything is written
   if (o.threads) setNumThreads(o.threads);
   const config = configOf(evalSchema, o);
   const w = worldSize();
@@ -147,7 +148,7 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
       }, hs.length, w);
     };
     if (o.model !== undefined) {
-      evalModel = openEvalModel(o.model, train, o.seed);
+      evalModel = openEvalModel(o.model, train, o.seed, device);
       arch = evalModel.arch;
       inputs.model = evalModel.input;
       const taps = o.taps ?? defaultTaps(evalModel.arch);

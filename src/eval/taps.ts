@@ -4,6 +4,7 @@
 // 9600/9216/9600/9600/9216 as in the paper), and every tap globally pooled (D = C).
 import { noGrad, tidy, zeros } from '../engine/index.js';
 import { getArch, type Trunk } from '../models/index.js';
+import { moduleDevice } from '../train/device.js';
 
 export interface TapHead {
   /** 'conv3' (pooled to about D values) or 'conv3:gap' (globally pooled). */
@@ -37,7 +38,7 @@ export function planHeads(trunk: Trunk, arch: string, shape: readonly number[], 
   for (const t of taps) if (!trunk.tapNames.includes(t)) throw new Error(`--taps: ${arch} has no layer '${t}'; it has ${trunk.tapNames.join(', ')}`);
   const maps = noGrad(() =>
     tidy(() => {
-      const out = trunk.features(zeros([1, ...shape]), taps);
+      const out = trunk.features(zeros([1, ...shape], { device: moduleDevice(trunk) }), taps);
       return taps.map((t) => out.get(t)!.shape as number[]);
     }),
   );

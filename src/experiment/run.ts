@@ -3,7 +3,7 @@
 // every stage, and at the end (of a partial run too) the table and the report.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { getNumThreads, setNumThreads } from '../engine/index.js';
+import { getNumThreads, resolveDevice, setNumThreads } from '../engine/index.js';
 import { RESULTS_FILE, STAGES_DIR, type StageRecord } from '../artifacts/index.js';
 import { loadExperiment, type ExperimentConfig } from './config.js';
 import { buildPlan, type Plan, type PlannedStage } from './plan.js';
@@ -22,7 +22,7 @@ export interface RunExperimentOptions {
   /** KEY.PATH=VALUE overrides of the file. */
   set?: string[];
   threads?: number;
-  /** The training stages' device, over their own option. */
+  /** The device of the training, features, cluster, eval and retrievals stages, over their own option. */
   device?: string;
   quiet?: boolean;
   /** Where the runner's progress lines go (default stderr). */
@@ -96,6 +96,8 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
   plan.stages.forEach((s, i) => log(line(i, s, `${done.has(s.id) ? 'reused ' : 'waiting'}  ${what(s)}  (${s.methods.join(', ')})`)));
   const result: RunExperimentResult = { dir, plan, failed: [], skipped: [], interrupted: false };
   if (o.dryRun) return result;
+  // A missing device fails here, before the folder is made, not stage by stage.
+  if (o.device !== undefined) resolveDevice(o.device);
 
   let release = () => {};
   await gatherResults('starting the experiment', async () => {

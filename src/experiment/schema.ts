@@ -9,7 +9,7 @@ export const runSchema = z.strictObject({
   only: field(z.array(z.string()).min(1).optional(), { description: 'run only these methods (and those they start from)', role: 'control', arg: 'method,...' }),
   set: field(z.array(z.string()).optional(), { description: 'override keys of the file, e.g. data.train.source=/images (paths relative to the current folder)', role: 'control', arg: 'key=value,...' }),
   device: field(z.string().regex(/^(auto|cpu|cuda(:\d+)?)$/, 'expected auto, cpu, cuda or cuda:N').optional(), {
-    description: "where the training stages run (each stage's own device option otherwise: auto)", role: 'control', arg: 'device',
+    description: "where the training, features, cluster, eval and retrievals stages run: cpu, cuda, cuda:N, or auto (cuda:0 when a CUDA device is visible, else cpu); checked before anything is written; not part of any stage's key; unset, each stage's own device option (auto)", role: 'control', arg: 'device',
   }),
   threads: field(z.int().min(1).optional(), { description: "intra-op threads (default: libtorch's)", role: 'control' }),
   quiet: field(z.boolean().default(false), { description: "no stage progress bars (the runner's lines stay)", role: 'control' }),

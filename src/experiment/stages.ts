@@ -36,7 +36,7 @@ export interface StageContext {
   dir: string;
   stages: Map<string, PlannedStage>;
   quiet: boolean;
-  /** The training stages' device (--device), over their own option. */
+  /** The device of every stage that runs a network or k-means (--device), over their own option. */
   device?: string;
 }
 
@@ -66,8 +66,8 @@ export async function runStage(ctx: StageContext, s: PlannedStage): Promise<Stag
   const t0 = performance.now();
   let result: Record<string, unknown> | undefined;
   const device = ctx.device ? { device: ctx.device } : {};
-  // A training folder from an interrupted run goes on where it stopped; the device is not part of
-  // the stage. Rank 0 looks: another rank may look after rank 0 started writing.
+  // The device is not part of any stage (not in its key). A training folder from an interrupted
+  // run goes on where it stopped. Rank 0 looks: another rank may look after rank 0 started writing.
   const train = async (f: (resume: boolean) => Promise<{ status: string; step: number }>) => {
     const resume = gatherStrings(`${s.id}: resuming`, String(existsSync(join(out, 'config.json'))))[0] === 'true';
     const r = await f(resume);
@@ -88,7 +88,7 @@ export async function runStage(ctx: StageContext, s: PlannedStage): Promise<Stag
       break;
     case 'features': {
       const source = String(s.options.source).replace(/^model(?=$|@)/, () => `model:${input('model')}`);
-      await featuresStage(opts({ source, data: input('data'), out, ...(s.inputs.stats ? { stats: input('stats') } : {}) }));
+      await featuresStage(opts({ source, data: input('data'), out, ...(s.inputs.stats ? { stats: input('stats') } : {}), ...device }));
       break;
     }
     case 'cluster': {
@@ -96,14 +96,14 @@ export async function runStage(ctx: StageContext, s: PlannedStage): Promise<Stag
       const cache = openCache(artifactOf(ctx, data.id));
       const labeled = cache.labels !== null;
       cache.close();
-      const r = await clusterStage(opts({ features: input('features'), out, ...(labeled ? { labels: artifactOf(ctx, data.id) } : {}) }));
+      const r = await clusterStage(opts({ features: input('features'), out, ...(labeled ? { labels: artifactOf(ctx, data.id) } : {}), ...device }));
       const l = r.summary.labels;
       result = { k: r.summary.k, n: r.summary.n, sizes: r.summary.clusterSizes, ...(l ? { nmi: l.nmi, ari: l.ari, purity: l.purity } : {}) };
       break;
     }
     case 'eval': {
       const from = s.inputs.model ? { model: input('model') } : s.inputs.features ? { features: input('features'), testFeatures: input('testFeatures') } : {};
-      const r = await evaluate('all', opts({ ...from, data: input('data'), test: input('test'), out }));
+      const r = await evaluate('all', opts({ ...from, data: input('data'), test: input('test'), out, ...device }));
       // The model by its stage (or random:ARCH), not by a path: results.json reads the same anywhere.
       result = { ...r.results, model: s.inputs.model ?? s.inputs.features ?? r.results.model } as unknown as Record<string, unknown>;
       break;
@@ -112,7 +112,7 @@ export async function runStage(ctx: StageContext, s: PlannedStage): Promise<Stag
       const from = s.inputs.model ? { model: input('model') } : s.inputs.features ? { features: input('features') } : {};
       await retrievalsStage(opts({
         ...from, data: input('data'), out,
-        ...(s.inputs.queriesFrom ? { queriesFrom: input('queriesFrom') } : {}), ...(s.inputs.queryFeatures ? { queryFeatures: input('queryFeatures') } : {}),
+        ...(s.inputs.queriesFrom ? { queriesFrom: input('queriesFrom') } : {}), ...(s.inputs.queryFeatures ? { queryFeatures: input('queryFeatures') } : {}), ...device,
       }));
       break;
     }

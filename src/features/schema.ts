@@ -1,6 +1,6 @@
 // The options of `selfsup features` and of featuresStage().
 import { z } from 'zod';
-import { field } from '../util/options.js';
+import { deviceField, field } from '../util/options.js';
 
 export const featuresSchema = z.strictObject({
   source: field(z.string(), { description: "the feature source (see 'selfsup features --help' or docs/features.md)", arg: 'spec' }),
@@ -14,6 +14,7 @@ export const featuresSchema = z.strictObject({
   seed: field(z.int().min(0).default(0), { description: 'seed of a random network', arg: 's' }),
   batchSize: field(z.int().min(1).default(256), { description: 'images per batch', arg: 'n' }),
   limit: field(z.int().min(1).optional(), { description: 'only the first N images', defaultText: 'all', arg: 'n' }),
+  device: deviceField('where a network source (random:ARCH, model:RUN) runs', '; hog and pixels run on the CPU; the rows come back to the CPU for the file'),
   quiet: field(z.boolean().default(false), { description: 'no progress bar', role: 'control' }),
 });
 

@@ -1,14 +1,14 @@
 // A feature source maps a batch of images to vectors (docs/features.md): a trained network at
 // a named layer, HOG, raw pixels, a random network. Clustering and cluster classification see
 // only this interface.
-import { type Tensor, F } from '../engine/index.js';
+import { type Device, type Tensor, F } from '../engine/index.js';
 
 export interface FeatureSource {
   /** As given on the command line, e.g. 'hog', 'pixels', 'random:alexnet_s@conv5', 'model:runs/jig@conv4'. */
   readonly name: string;
   /** Output length D for one image of shape [C, H, W]. */
   dim(imageShape: readonly number[]): number;
-  /** [B, C, H, W] float32 with values in [0, 1] (cache bytes / 255, nothing else) -> [B, D] float32. */
+  /** [B, C, H, W] float32 with values in [0, 1] (cache bytes / 255, nothing else) -> [B, D] float32 on the CPU. */
   extract(images: Tensor): Tensor;
   /** Frees native memory (weights). */
   dispose(): void;
@@ -25,6 +25,8 @@ export interface SourceOptions {
   pool?: string;
   /** Seed of a random network's weights (default 0). */
   seed?: number;
+  /** Where a network source runs (default 'cpu'); its rows come back to the CPU. */
+  device?: Device;
 }
 
 /** Output grid [h, w] of adaptive average pooling, or null for none. */

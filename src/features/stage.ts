@@ -1,6 +1,7 @@
 // The features stage: a feature source run over every image of a cache, into an N x D .npy file
 // with its manifest beside it (FILE.json).
 import { resolve } from 'node:path';
+import { resolveDevice } from '../engine/index.js';
 import { openCache, type ImageCache } from '../data/cache/index.js';
 import { inputRef, type InputRef } from '../artifacts/manifest.js';
 import { configOf, parseOptions } from '../util/options.js';
@@ -43,11 +44,12 @@ function statsOf(path: string, data: ImageCache): { mean: number[]; std: number[
  */
 export async function featuresStage(options: FeaturesStageOptions): Promise<(FeaturesInfo & { out: string }) | null> {
   const o = parseOptions(featuresSchema, options);
+  const device = resolveDevice(o.device); // before anything is written
   checkSameOnAllRanks('the features config', JSON.stringify({ ...configOf(featuresSchema, o), out: resolve(o.out) }));
   const cache = openCache(o.data);
   try {
     const stats = o.stats === undefined ? cache.manifest : statsOf(o.stats, cache);
-    const source = parseSource(o.source, { inChannels: cache.shape[0], mean: stats.mean, std: stats.std, pool: o.pool, seed: o.seed });
+    const source = parseSource(o.source, { inChannels: cache.shape[0], mean: stats.mean, std: stats.std, pool: o.pool, seed: o.seed, device });
     try {
       const out = resolve(o.out);
       const info = await (isDistributed() ? extractSharded : extractFeatures)(source, cache, out, {

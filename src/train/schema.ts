@@ -1,7 +1,7 @@
 // The options every run-folder training stage shares (pretext training, cluster classification):
 // one schema, extended by each stage's own.
 import { z } from 'zod';
-import { field } from '../util/options.js';
+import { deviceField, field } from '../util/options.js';
 import { OPTIMIZERS, SCHEDULES } from './recipe.js';
 
 export const trainFields = {
@@ -18,9 +18,7 @@ export const trainFields = {
   seed: field(z.int().min(0).default(0), { description: 'seed of weights, data order, augmentation and task randomness' }),
   valFraction: field(z.number().min(0).max(0.5).default(0.05), { description: 'fraction of the images held out for validation', arg: 'f' }),
   threads: field(z.int().min(1).optional(), { description: "intra-op threads (default: libtorch's)", role: 'control' }),
-  device: field(z.string().regex(/^(auto|cpu|cuda(:\d+)?)$/, "expected auto, cpu, cuda or cuda:N").default('auto'), {
-    description: 'where to train: cpu, cuda, cuda:N, or auto (cuda:0 when a CUDA device is visible, else cpu)', role: 'control', arg: 'device',
-  }),
+  device: deviceField('where to train'),
   deterministic: field(z.boolean().default(false), {
     description: 'deterministic kernels only (libtorch deterministic algorithms, deterministic cuDNN); an op without one is an error', role: 'control',
   }),

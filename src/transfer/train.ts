@@ -12,6 +12,7 @@ import { FORMATS, inputRef, readRunConfig } from '../artifacts/index.js';
 import {
   classify, checkResumed, runDataConfig, runTrainConfig, trainRun, type RunConfig, type RunResult, type RunSummary, type RunTrainConfig,
 } from '../train/index.js';
+import { resolveDevice } from '../engine/index.js';
 import { transferSchema, type TransferStageOptions, type TransferTrainOptions } from './schema.js';
 import { readPseudoLabels } from '../cluster/index.js';
 
@@ -34,6 +35,7 @@ export type TransferResult = RunResult & { summary?: RunSummary & { k: number } 
 /** Trains (or resumes) a cluster-classification run; writes the model files and manifest when it completes. */
 export async function trainTransfer(options: TransferTrainOptions): Promise<TransferResult> {
   const o = parseOptions(transferSchema, options);
+  resolveDevice(o.device); // a missing device is the first error, before the inputs are read
   const { labels, file, k } = readPseudoLabels(o.clusters);
   const checkCount = (cache: ImageCache) => {
     if (labels.length !== cache.count) {

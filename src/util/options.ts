@@ -29,6 +29,18 @@ export function field<T extends z.ZodType>(schema: T, meta: FieldMeta): T {
   return schema.meta({ ...meta }) as T;
 }
 
+/**
+ * A --device option (role 'control': where a stage runs is not part of what it makes, nor of its
+ * content key): 'auto' (default: cuda:0 when a CUDA device is visible, else cpu), 'cpu', 'cuda'
+ * or 'cuda:N'. The stage resolves it with resolveDevice (src/engine/device.ts) before it writes
+ * anything. `where` completes the description: 'where to train', 'where the network runs', ...
+ */
+export function deviceField(where: string, after = '') {
+  return field(z.string().regex(/^(auto|cpu|cuda(:\d+)?)$/, 'expected auto, cpu, cuda or cuda:N').default('auto'), {
+    description: `${where}: cpu, cuda, cuda:N, or auto (cuda:0 when a CUDA device is visible, else cpu)${after}`, role: 'control', arg: 'device',
+  });
+}
+
 export function fieldMeta(f: z.ZodType): FieldMeta {
   const m = f.meta() as FieldMeta | undefined;
   return { description: m?.description ?? '', ...m };

@@ -123,3 +123,21 @@ test('the command line names the flag and the text it was given', () => {
   const help = run(['cluster', 'run', '--help']);
   assert.match(help.stdout.replace(/\s+/g, ' '), /--n-init <r> runs from different initialisations; the lowest inertia is kept \(default 1\)/);
 });
+
+test('--device: the commands that run a network or k-means take it, as a control option with one check', () => {
+  const withDevice: string[] = [];
+  for (const { path, cmd } of leaves(buildProgram())) {
+    const schema = COMMAND_SCHEMAS.get(cmd);
+    const f = schema?.shape.device as z.ZodType | undefined;
+    if (f === undefined) continue;
+    withDevice.push(path);
+    assert.equal(fieldMeta(f).role, 'control', `${path}: --device is not part of the content key`);
+    assert.match(fieldMeta(f).description, /cpu, cuda, cuda:N, or auto \(cuda:0 when a CUDA device is visible, else cpu\)/, path);
+    for (const ok of ['auto', 'cpu', 'cuda', 'cuda:1']) assert.equal(f.safeParse(ok).success, true, `${path} ${ok}`);
+    for (const bad of ['gpu', 'cuda:', 'cuda:x', 'CPU', 'mps']) assert.equal(f.safeParse(bad).success, false, `${path} ${bad}`);
+  }
+  assert.deepEqual(withDevice.sort(), [
+    'cluster run', 'eval all', 'eval finetune', 'eval knn', 'eval linear', 'eval lowshot', 'eval retrievals',
+    'features', 'pretext train', 'run', 'train supervised', 'transfer train',
+  ]);
+});
