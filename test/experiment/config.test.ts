@@ -126,7 +126,7 @@ test('the plan: equal stages shared, a changed option changes exactly the keys a
 
 test('every shipped config loads and plans', () => {
   const files = readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml'));
-  assert.deepEqual(files.sort(), ['ablation-jigsaw.yaml', 'fmnist-paper.yaml', 'fmnist-quick.yaml', 'folder.yaml', 'imagenet-paper.yaml']);
+  assert.deepEqual(files.sort(), ['ablation-jigsaw.yaml', 'ablation-size.yaml', 'fmnist-paper.yaml', 'fmnist-quick.yaml', 'folder.yaml', 'imagenet-paper.yaml']);
   for (const f of files) {
     const sets = f === 'folder.yaml' ? [`data.train.source=${tmp('images')}`] : [];
     const plan = buildPlan(loadExperiment(join(CONFIGS, f), sets));
