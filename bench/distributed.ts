@@ -26,10 +26,10 @@ function freePort(): Promise<number> {
 }
 
 /** Runs `cmd args` as ranks 0 and 1; resolves with rank 0's last stdout line, parsed. */
-async function twoRanks(cmd: string, args: string[]): Promise<Record<string, number>> {
+async function twoRanks(cmd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<Record<string, number>> {
   const port = await freePort();
   const outs = await Promise.all([0, 1].map((r) => new Promise<string>((resolve, reject) => {
-    const env = { ...process.env, RANK: String(r), WORLD_SIZE: '2', LOCAL_RANK: String(r), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), OMP_NUM_THREADS: '1' };
+    const env = { ...process.env, ...extraEnv, RANK: String(r), WORLD_SIZE: '2', LOCAL_RANK: String(r), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), OMP_NUM_THREADS: '1' };
     const c = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     const deadline = setTimeout(() => c.kill('SIGKILL'), 300_000); // a hung rank fails the round
@@ -41,13 +41,16 @@ async function twoRanks(cmd: string, args: string[]): Promise<Record<string, num
 }
 
 const common = { arch: 'alexnet_s', steps: Number(a.steps), warmup: Number(a.warmup) };
+const ddpArgs = [join(root, 'bench/reference/ddp_pytorch.py'), '--batch', String(B), '--threads', '1', '--steps', a.steps!, '--warmup', a.warmup!];
 const impls: Record<string, () => Promise<Record<string, number>>> = {
   'selfsup 1x2': async () => {
     const r = JSON.parse(execFileSync(process.execPath, [join(root, 'dist/bench/selfsup_worker.js'), 'pretext', JSON.stringify({ task: 'jigsaw++', ...common, batch: 2 * B, threads: 2 })], { encoding: 'utf8' }).trim().split('\n').pop()!);
     return { msPerStep: r.msPerStep, imagesPerSec: r.imagesPerSec };
   },
   'selfsup 2x1': () => twoRanks(process.execPath, [join(root, 'dist/bench/distributed_worker.js'), JSON.stringify({ ...common, batch: B, threads: 1 })]),
-  'pytorch-ddp 2x1': () => twoRanks('/usr/bin/python3', [join(root, 'bench/reference/ddp_pytorch.py'), '--batch', String(B), '--threads', '1', '--steps', a.steps!, '--warmup', a.warmup!]),
+  'pytorch-ddp 2x1': () => twoRanks('/usr/bin/python3', ddpArgs),
+  // selfsup's malloc settings (native/src/addon.cc) through glibc's variables.
+  'ddp, same malloc': () => twoRanks('/usr/bin/python3', ddpArgs, { MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(128 << 20) }),
 };
 const names = Object.keys(impls);
 const runs: Record<string, Record<string, number>[]> = Object.fromEntries(names.map((n) => [n, []]));
