@@ -9,6 +9,7 @@
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 #include <c10/core/GradMode.h>
+#include <ATen/autocast_mode.h>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -417,6 +418,23 @@ OP(setGradEnabled, {
 })
 OP(isGradEnabled, { return Napi::Boolean::New(env, c10::GradMode::is_enabled()); })
 
+// autocastEnter(dtype code) -> whether autocast was on; autocastExit(wasOn): torch.autocast('cpu',
+// dtype) around the ops between them on this thread (ATen's AutocastCPU: matrix products and
+// convolutions in dtype, the ops that need the range in float32). Leaving the outermost region
+// clears ATen's cache of cast weights, as torch.autocast's exit does.
+OP(autocastEnter, {
+  const bool was = at::autocast::is_cpu_enabled();
+  at::autocast::set_autocast_cpu_dtype(DtypeOf(info[0]));
+  at::autocast::increment_nesting();
+  at::autocast::set_cpu_enabled(true);
+  return Napi::Boolean::New(env, was);
+})
+OP(autocastExit, {
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  at::autocast::set_cpu_enabled(Flag(info[0]));
+  return env.Undefined();
+})
+
 OP(cudaDeviceCount, {
   return Napi::Number::New(env, at::hasCUDA() ? static_cast<double>(at::detail::getCUDAHooks().getNumGPUs()) : 0.0);
 })
@@ -455,6 +473,8 @@ void RegisterHandle(Napi::Env env, Napi::Object exports) {
   EXPORT(setRngState);
   EXPORT(setGradEnabled);
   EXPORT(isGradEnabled);
+  EXPORT(autocastEnter);
+  EXPORT(autocastExit);
   EXPORT(cudaDeviceCount);
   EXPORT(buildInfo);
 }

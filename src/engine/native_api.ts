@@ -96,6 +96,10 @@ export interface HandleOps {
   setRngState(state: Handle): void;
   setGradEnabled(on: boolean): void;
   isGradEnabled(): boolean;
+  /** torch.autocast('cpu', dtype) on for the ops that follow; returns whether it was on. */
+  autocastEnter(dtype: number): boolean;
+  /** Leaves the region autocastEnter opened (wasOn: its return). */
+  autocastExit(wasOn: boolean): void;
   cudaDeviceCount(): number;
   buildInfo(): NativeBuildInfo;
 }
@@ -443,7 +447,7 @@ export const NATIVE_FUNCTIONS = {
   handle: group<HandleOps>()([
     'dispose', 'isDisposed', 'shape', 'dtype', 'device', 'numel', 'dim', 'stride', 'isContiguous', 'isChannelsLast',
     'data', 'rawData', 'item', 'memory', 'setNumThreads', 'mallocTrim', 'getNumThreads', 'manualSeed', 'setDeterministic', 'isDeterministic', 'getRngState',
-    'setRngState', 'setGradEnabled', 'isGradEnabled', 'cudaDeviceCount', 'buildInfo',
+    'setRngState', 'setGradEnabled', 'isGradEnabled', 'autocastEnter', 'autocastExit', 'cudaDeviceCount', 'buildInfo',
   ]),
   create: group<CreateOps>()([
     'fromData', 'empty', 'zeros', 'ones', 'full', 'arange', 'linspace', 'eye', 'rand', 'randn', 'randint', 'randperm',

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { N } from './native.js';
 import { Tensor } from './tensor.js';
+import { dtypeCode } from './dtype.js';
 
 /** Seeds libtorch's generators (CPU and CUDA): same seed, same numbers. */
 export function manualSeed(seed: number): void {
@@ -62,6 +63,20 @@ export function noGrad<T>(fn: () => T): T {
     N.setGradEnabled(prev);
   }
 }
+/**
+ * Runs fn under CPU autocast to `dtype` (torch.autocast('cpu', dtype=torch.bfloat16)): matrix
+ * products and convolutions run in bfloat16, the ops that need float32's range in float32.
+ * For a training step's forward and loss; backward follows the dtypes recorded there.
+ */
+export function autocast<T>(dtype: 'bfloat16', fn: () => T): T {
+  const was = N.autocastEnter(dtypeCode(dtype));
+  try {
+    return fn();
+  } finally {
+    N.autocastExit(was);
+  }
+}
+
 export function isGradEnabled(): boolean {
   return N.isGradEnabled();
 }

@@ -24,6 +24,8 @@ export interface RunTrainConfig {
   warmupSteps: number;
   seed: number;
   valFraction: number;
+  /** 'bf16': the forward pass under autocast (absent: fp32, as runs made before the option). */
+  precision?: 'bf16';
 }
 
 /** The training part of a run's config.json, from the stage's resolved options. */
@@ -31,14 +33,16 @@ export function runTrainConfig(o: TrainStageOptions): RunTrainConfig {
   return {
     epochs: o.epochs, batchSize: o.batchSize, optimizer: o.optimizer, lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay,
     schedule: o.schedule, warmupSteps: o.warmup, seed: o.seed, valFraction: o.valFraction,
+    ...(o.precision === 'bf16' ? { precision: 'bf16' as const } : {}),
   };
 }
 
 /** The Trainer's optim and schedule options from a recorded config. */
-export function recipeOf(t: RunTrainConfig): { optim: OptimConfig; schedule: ScheduleConfig } {
+export function recipeOf(t: RunTrainConfig): { optim: OptimConfig; schedule: ScheduleConfig; precision: 'fp32' | 'bf16' } {
   return {
     optim: { optimizer: t.optimizer as OptimConfig['optimizer'], lr: t.lr, momentum: t.momentum, weightDecay: t.weightDecay },
     schedule: { schedule: t.schedule as ScheduleConfig['schedule'], warmupSteps: t.warmupSteps },
+    precision: t.precision ?? 'fp32',
   };
 }
 

@@ -22,7 +22,7 @@
 // epoch metrics are over every rank's samples.
 import { appendFileSync, existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { F, tidy, noGrad, getRngState, setRngState, getNumThreads, fromBytes, tensor, type Tensor, type Device } from '../engine/index.js';
+import { F, tidy, noGrad, autocast, getRngState, setRngState, getNumThreads, fromBytes, tensor, type Tensor, type Device } from '../engine/index.js';
 import { saveCheckpoint, loadCheckpoint, writeFileAtomic } from '../io/index.js';
 import { BatchNorm, type Module } from '../nn/index.js';
 import type { Optimizer, LRScheduler } from '../optim/index.js';
@@ -121,6 +121,8 @@ export interface TrainerOptions {
   bucketBytes?: number;
   /** Several processes: BatchNorm's batch statistics over the global batch (torch.nn.SyncBatchNorm). */
   syncBatchNorm?: boolean;
+  /** 'bf16': each step's forward pass and loss under CPU autocast to bfloat16 (default fp32). */
+  precision?: 'fp32' | 'bf16';
   /** JSON-able information saved in every checkpoint (config, ...). */
   meta?: object;
 }
@@ -465,8 +467,12 @@ export class Trainer {
             if (world > 1) broadcastFromRankZero(buffers);
             // Ranks draw apart: batch b of rank r is draw b * world + r (one process: b).
             const draw = world > 1 ? batch.batch * world + rank() : batch.batch;
-            const out = o.task.forward(this.model, b, new Rng(deriveSeed(this.seed, TASK_STREAM, batch.epoch, draw)));
-            const l = lossOf(out, o.labelSmoothing);
+            const rng = new Rng(deriveSeed(this.seed, TASK_STREAM, batch.epoch, draw));
+            const forward = () => {
+              const out = o.task.forward(this.model, b, rng);
+              return { out, l: lossOf(out, o.labelSmoothing) };
+            };
+            const { out, l } = o.precision === 'bf16' ? autocast('bfloat16', forward) : forward();
             const lossValue = l.item();
             if (reducer) {
               // Every rank stops at the same step when any rank's loss is not finite, and after
