@@ -40,3 +40,17 @@ test('run on 2 processes: every stage done once, HOG\'s evaluation and clusters 
   assert.match(again.stderr, /0 stages run, 18 reused/);
   assert.ok(readFileSync(join(two, 'report.html'), 'utf8').includes('cc_hog'));
 });
+
+test('run on 2 processes: a stage that fails fails on every rank, names it, and stops the run', { timeout: 120_000 }, async () => {
+  const dir = tmp('fail');
+  const file = tinyExperiment(dir);
+  const out = join(dir, 'run');
+  // More clusters than the 240 training rows: k-means refuses on both ranks.
+  const r = await selfsup(['launch', '--nproc', '2', '--', 'run', file, '--out', out, '--only', 'cc_hog', '--set', 'methods.cc_hog.cluster.k=1000']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /cluster-[0-9a-f]+ +FAILED: rank 0: .*; rank 1: /);
+  assert.match(r.stderr, /a failed stage stops a run of several processes; run the same command again to retry it/);
+  const results = jsonFile(join(out, 'results.json')) as Results;
+  const status = Object.fromEntries(results.stages.map((s) => [s.kind, s.status]));
+  assert.deepEqual([status.data, status.features, status.cluster, status.transfer], ['done', 'done', 'failed', 'waiting']);
+});
