@@ -190,10 +190,13 @@ OP(allReduceCoalesced,
 )
 
 // (tensors, root, timeoutMs?): each tensor takes root's values, in place. Tensors of one dtype
-// travel as one message (flattened, copied back), as DDP broadcasts its buffers.
+// travel as one message (flattened, copied back), as DDP broadcasts its buffers; any memory
+// layout (channels-last weights: copied in and out in logical order).
 OP(broadcast,
   std::vector<at::Tensor> ts = Tensors(info[0]);
-  CheckCpu(ts);
+  for (const auto& t : ts) {
+    if (!t.device().is_cpu()) throw ArgError("Gloo reduces CPU tensors (NCCL, for CUDA, is not built in)");
+  }
   c10d::BroadcastOptions o;
   o.rootRank = Int(info[1]);
   std::vector<at::ScalarType> dtypes;
@@ -203,14 +206,15 @@ OP(broadcast,
   for (const auto dtype : dtypes) {
     std::vector<at::Tensor> group, rows;
     for (const auto& t : ts) {
-      if (t.scalar_type() == dtype) group.push_back(t), rows.push_back(t.view({-1}));
+      if (t.scalar_type() == dtype) group.push_back(t), rows.push_back(t.reshape({-1}));
     }
-    std::vector<at::Tensor> flat{group.size() == 1 ? rows.front() : at::cat(rows, 0)};
+    const bool direct = group.size() == 1 && group.front().is_contiguous();
+    std::vector<at::Tensor> flat{direct ? rows.front() : at::cat(rows, 0)};
     Wait(G().broadcast(flat, o), info[2]);
-    if (group.size() == 1) continue;
+    if (direct) continue;
     int64_t offset = 0;
     for (auto& t : group) {
-      t.view({-1}).copy_(flat[0].narrow(0, offset, t.numel()));
+      t.copy_(flat[0].narrow(0, offset, t.numel()).view(t.sizes()));
       offset += t.numel();
     }
   }

@@ -21,6 +21,8 @@ test('allReduce, broadcast, barrier, allGather and bucketed allReduce across 2 p
   assert.deepEqual(out.avg, [1.5, 2]);
   assert.deepEqual(out.max, [1, 0]);
   assert.deepEqual(out.broadcast, [1, 1, 1]);
+  const ranks1 = Array.from({ length: 24 }, (_, i) => i + 100);
+  assert.deepEqual(out.broadcastChannelsLast, [ranks1, ranks1, [1, 1]]);
   assert.deepEqual(out.gather, [[0, 1], [2, 3]]);
   // Averages of i + rank over a channels-last tensor (logical order), and of two small tensors in other buckets.
   assert.deepEqual(out.coalesced, [Array.from({ length: 24 }, (_, i) => i + 0.5), [0.5, 1], [1]]);

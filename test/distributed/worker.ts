@@ -65,6 +65,11 @@ async function main(): Promise<void> {
       allReduce(max, 'max');
       const b = tensor([r, r, r]);
       broadcast(b, 1);
+      // Channels-last weights alone and with another tensor of their dtype (rank 1's, in logical order).
+      const w = () => tensor(Float32Array.from({ length: 2 * 3 * 2 * 2 }, (_, i) => i + 100 * r), { shape: [2, 3, 2, 2] }).contiguous('channelsLast');
+      const cl = w(), cl2 = w(), other = tensor([r, r]);
+      broadcast(cl, 1);
+      broadcast([other, cl2], 1);
       barrier();
       const g = allGather(tensor([r * 2, r * 2 + 1]));
       // Coalesced: two float32 tensors (one channels-last), a float64 one, buckets of 16 bytes.
@@ -74,6 +79,7 @@ async function main(): Promise<void> {
       allReduceCoalesced([a, c, d], { average: true, bucketBytes: 16 });
       Object.assign(out, {
         sum: values(sum), avg: values(avg), max: values(max), broadcast: values(b), gather: g.map(values),
+        broadcastChannelsLast: [values(cl.contiguous()), values(cl2.contiguous()), values(other)],
         coalesced: [values(a.contiguous()), values(c), Array.from(d.data() as Float64Array)],
       });
     });
