@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Times jigsaw / jigsaw++ training steps in PyTorch, for comparison with `selfsup bench pretext`.
+"""Times jigsaw / jigsaw++ / rotation training steps in PyTorch, for comparison with `selfsup bench pretext`.
 
 Run with Debian's python3-torch:
   /usr/bin/python3 bench/reference/pretext_pytorch.py --task jigsaw++ --arch alexnet_s --batch 128 --threads 2
@@ -60,6 +60,26 @@ class CFN(nn.Module):
         return self.classifier(f.view(tiles.shape[0] // TILES, -1))
 
 
+class ZooNet(nn.Module):
+    """The zoo net of src/models (alexnet.ts, vgg.ts, zoo_net.ts): trunk, adaptive pool, fc 512,
+    ReLU, dropout 0.5, fc 512, ReLU, fc to the classes."""
+    def __init__(self, arch, c, classes):
+        super().__init__()
+        self.trunk, out, pool = {"alexnet_s": alexnet_s_trunk, "vgg_s": vgg_s_trunk}[arch](c)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(pool), nn.Flatten(), nn.Linear(out * pool * pool, 512), nn.ReLU(), nn.Dropout(0.5),
+                                  nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, classes))
+
+    def forward(self, x):
+        return self.head(self.trunk(x))
+
+
+def rotations(images):
+    """images [B, C, S, S] -> every image at 0, 90, 180, 270 degrees [4B, ...] and labels 0..3 (src/pretext/rotation.ts)."""
+    b = images.shape[0]
+    x = torch.cat([images if k == 0 else torch.rot90(images, k, (2, 3)) for k in range(4)], 0)
+    return x, torch.arange(4).repeat_interleave(b)
+
+
 def puzzles(images, perms, occlusion, rng, crop=30, tile=9):
     """images float [B, C, H, W] -> tiles [B * 9, C, tile, tile], labels [B]."""
     b, c, h, w = images.shape
@@ -89,7 +109,7 @@ def puzzles(images, perms, occlusion, rng, crop=30, tile=9):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--task", choices=["jigsaw", "jigsaw++"], default="jigsaw++")
+    p.add_argument("--task", choices=["jigsaw", "jigsaw++", "rotation"], default="jigsaw++")
     p.add_argument("--arch", choices=["alexnet_s", "vgg_s"], default="alexnet_s")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--steps", type=int, default=20)
@@ -103,15 +123,18 @@ def main():
     rng = np.random.default_rng(0)
     perms = np.stack([rng.permutation(TILES) for _ in range(100)])  # the set's content does not change the cost
     occlusion = [1 / 3, 1 / 3, 1 / 3] if a.task == "jigsaw++" else [1.0]
-    model = CFN(a.arch, a.channels, len(perms))
+    model = ZooNet(a.arch, a.channels, 4) if a.task == "rotation" else CFN(a.arch, a.channels, len(perms))
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     images = torch.randint(0, 256, (a.batch, a.channels, 32, 32), dtype=torch.uint8)
 
     def step():
-        tiles, labels = puzzles(images.float() / 255, perms, occlusion, rng)
+        if a.task == "rotation":
+            x, labels = rotations(images.float() / 255)
+        else:
+            x, labels = puzzles(images.float() / 255, perms, occlusion, rng)
         opt.zero_grad(set_to_none=True)
-        loss = nn.functional.cross_entropy(model(tiles), labels)
+        loss = nn.functional.cross_entropy(model(x), labels)
         loss.backward()
         opt.step()
 

@@ -1,7 +1,11 @@
-// Timed jigsaw / jigsaw++ training steps, puzzle making included, on random 32 px images:
-// `selfsup bench pretext` and bench/pretext.ts (against bench/reference/pretext_pytorch.py).
+// Timed jigsaw / jigsaw++ / rotation training steps, puzzle making (or the four rotations)
+// included, on random 32 px images: `selfsup bench pretext` and bench/pretext.ts (against
+// bench/reference/pretext_pytorch.py).
 import { z } from 'zod';
-import { manualSeed, getNumThreads, randint } from '../engine/index.js';
+import { manualSeed, getNumThreads, randint, type Tensor } from '../engine/index.js';
+import type { Module } from '../nn/index.js';
+import { getArch } from '../models/index.js';
+import { rotateBatch } from '../pretext/rotation.js';
 import { msPerTrainingStep } from './timing.js';
 import { Rng } from '../data/rng.js';
 import { ContextFreeNetwork } from '../pretext/cfn.js';
@@ -12,7 +16,7 @@ import { SGD } from '../optim/index.js';
 import { field } from '../util/options.js';
 
 export const pretextBenchSchema = z.strictObject({
-  task: field(z.enum(['jigsaw', 'jigsaw++']).default('jigsaw++'), { description: 'pretext task', arg: 'task' }),
+  task: field(z.enum(['jigsaw', 'jigsaw++', 'rotation']).default('jigsaw++'), { description: 'pretext task', arg: 'task' }),
   arch: field(z.string().default('alexnet_s'), { description: 'trunk architecture', arg: 'name' }),
   batch: field(z.int().min(1).default(128), { description: 'images per step', arg: 'n' }),
   steps: field(z.int().min(1).default(20), { description: 'timed steps', arg: 'n' }),
@@ -24,7 +28,7 @@ export const pretextBenchSchema = z.strictObject({
 
 export interface PretextBenchResult {
   impl: 'selfsup';
-  task: 'jigsaw' | 'jigsaw++';
+  task: 'jigsaw' | 'jigsaw++' | 'rotation';
   arch: string;
   batch: number;
   threads: number;
@@ -40,17 +44,28 @@ export interface PretextBenchResult {
  */
 export function benchPretext(o: z.output<typeof pretextBenchSchema>): PretextBenchResult {
   manualSeed(0);
-  const perms = generatePermutations({ count: 100, seed: 0 }).permutations;
-  const model = new ContextFreeNetwork(o.arch, o.channels, perms.length);
+  const images = randint(0, 256, [o.batch, o.channels, 32, 32], { dtype: 'uint8' }).keep();
+  let model: Module, batch: () => { x: Tensor; y: Tensor };
+  if (o.task === 'rotation') {
+    // The zoo net with 4 outputs on the batch's 4 rotations (4B images a step).
+    model = getArch(o.arch).build(4, o.channels);
+    batch = () => {
+      const r = rotateBatch(images.float().div(255));
+      return { x: r.images, y: r.labels };
+    };
+  } else {
+    const perms = generatePermutations({ count: 100, seed: 0 }).permutations;
+    model = new ContextFreeNetwork(o.arch, o.channels, perms.length);
+    const puzzles = new JigsawPuzzles({ permutations: perms, occlusion: o.task === 'jigsaw++' ? JIGSAW_PP_OCCLUSION : [1] });
+    let n = 0;
+    batch = () => {
+      const { tiles, labels } = puzzles.make(images.float().div(255), new Rng(n++));
+      return { x: tiles, y: labels };
+    };
+  }
   model.train();
   const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
-  const puzzles = new JigsawPuzzles({ permutations: perms, occlusion: o.task === 'jigsaw++' ? JIGSAW_PP_OCCLUSION : [1] });
-  const images = randint(0, 256, [o.batch, o.channels, 32, 32], { dtype: 'uint8' }).keep();
-  let n = 0;
-  const ms = msPerTrainingStep((t) => model.forward(t), opt, () => {
-    const { tiles, labels } = puzzles.make(images.float().div(255), new Rng(n++));
-    return { x: tiles, y: labels };
-  }, o.warmup, o.steps);
+  const ms = msPerTrainingStep((t) => model.forward(t), opt, batch, o.warmup, o.steps);
   model.dispose();
   opt.dispose();
   images.dispose();
