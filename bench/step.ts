@@ -35,11 +35,12 @@ const impls: Record<string, [string, string[], Record<string, string>?]> = {
   })]],
 };
 impls['selfsup, glibc malloc'] = [impls.selfsup![0], impls.selfsup![1], { SELFSUP_MALLOC: 'default' }];
+if (existsSync('/usr/bin/python3') && ['convnet_s', 'alexnet_s', 'vgg_s'].includes(a.arch!)) {
+  impls.pytorch = ['/usr/bin/python3', [join(root, 'bench/reference/step_pytorch.py'), '--arch', a.arch!, ...common]];
+  impls['pytorch, same malloc'] = [impls.pytorch[0], impls.pytorch[1], SAME_MALLOC];
+}
+// The C++ program has convnet_s only.
 if (a.arch === 'convnet_s') {
-  if (existsSync('/usr/bin/python3')) {
-    impls.pytorch = ['/usr/bin/python3', [join(root, 'bench/reference/step_pytorch.py'), ...common]];
-    impls['pytorch, same malloc'] = [impls.pytorch[0], impls.pytorch[1], SAME_MALLOC];
-  }
   impls.libtorch = [join(root, 'bench/reference/build/step_libtorch'), common];
   impls['libtorch, same malloc'] = [impls.libtorch[0], impls.libtorch[1], SAME_MALLOC];
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Times full training steps of convnet_s in PyTorch, for comparison with `selfsup bench step`.
+"""Times full training steps of convnet_s (or alexnet_s, vgg_s) in PyTorch, for comparison with `selfsup bench step`.
 
 Run with Debian's python3-torch: /usr/bin/python3 bench/reference/step_pytorch.py --batch 128 --threads 2
 One step: zero grads (set to None), forward, mean cross-entropy, backward, SGD (lr 0.01, momentum 0.9).
@@ -42,6 +42,7 @@ def positive(name, minimum=1):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--arch", choices=["convnet_s", "alexnet_s", "vgg_s"], default="convnet_s")
     p.add_argument("--batch", type=positive("--batch"), default=128)
     p.add_argument("--steps", type=positive("--steps"), default=30)
     p.add_argument("--warmup", type=positive("--warmup", 0), default=5)
@@ -51,7 +52,12 @@ def main():
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    model = convnet_s()
+    if a.arch == "convnet_s":
+        model = convnet_s()
+    else:
+        # The zoo's 32 px nets as in src/models (pretext_pytorch.py holds them).
+        from pretext_pytorch import ZooNet
+        model = ZooNet(a.arch, 1, 10)
     fmt = torch.channels_last if a.channels_last else torch.contiguous_format
     model = model.to(memory_format=fmt)
     model.train()
@@ -72,7 +78,7 @@ def main():
         step()
     ms = (time.perf_counter() - t0) * 1000 / a.steps
     print(json.dumps({
-        "impl": "pytorch", "arch": "convnet_s", "batch": a.batch, "threads": torch.get_num_threads(),
+        "impl": "pytorch", "arch": a.arch, "batch": a.batch, "threads": torch.get_num_threads(),
         "steps": a.steps, "channelsLast": a.channels_last, "msPerStep": round(ms, 3),
         "imagesPerSec": round(a.batch * 1000 / ms, 1), "torch": torch.__version__,
     }))
