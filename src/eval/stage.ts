@@ -159,7 +159,7 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
       // With --augment and only probes to train, the training split is never extracted as is.
       const trainOnce = !(o.augment && protocol === 'linear');
       const maxBytes = o.memoryLimit * 2 ** 30;
-      const pass = { batchSize: o.batchSize, quiet: o.quiet, maxBytes };
+      const pass = { batchSize: o.batchSize, quiet: o.quiet, maxBytes, precision: o.precision };
       if (w === 1) {
         trainFeats = trainOnce ? await extractHeads(evalModel, heads, train, { ...pass, label: 'features (train)', dir: join(spill, 'train') }) : [];
         // Streamed probes read both splits from disk.

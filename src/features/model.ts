@@ -16,7 +16,7 @@ export function modelSource(spec: string, arg: string, o: SourceOptions): Featur
     if (o.inChannels !== undefined && o.inChannels !== m.inChannels) {
       throw new Error(`${spec}: the run's network takes ${m.inChannels}-channel images, the data has ${o.inChannels} channels`);
     }
-    return networkSource({ name: spec, trunk: m.trunk, tap, inChannels: m.inChannels, preprocess: (x) => m.preprocess(x), pool, device: o.device, dispose: () => m.dispose() });
+    return networkSource({ name: spec, trunk: m.trunk, tap, inChannels: m.inChannels, preprocess: (x) => m.preprocess(x), pool, device: o.device, precision: o.precision, dispose: () => m.dispose() });
   } catch (e) {
     m.dispose();
     throw e;

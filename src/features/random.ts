@@ -22,5 +22,5 @@ export function randomSource(spec: string, arg: string, o: SourceOptions): Featu
   const seed = o.seed ?? 0;
 
   const trunk = buildSeededTrunk(arch, inChannels!, seed);
-  return networkSource({ name: spec, trunk, tap, inChannels: inChannels!, preprocess: (x) => normalize.apply(x), pool, device: o.device, dispose: () => trunk.dispose() });
+  return networkSource({ name: spec, trunk, tap, inChannels: inChannels!, preprocess: (x) => normalize.apply(x), pool, device: o.device, precision: o.precision, dispose: () => trunk.dispose() });
 }

@@ -27,6 +27,8 @@ export interface SourceOptions {
   seed?: number;
   /** Where a network source runs (default 'cpu'); its rows come back to the CPU. */
   device?: Device;
+  /** 'bf16': a network source's pass under autocast to bfloat16 (its rows still float32). */
+  precision?: 'fp32' | 'bf16';
 }
 
 /** Output grid [h, w] of adaptive average pooling, or null for none. */

@@ -49,7 +49,7 @@ export async function featuresStage(options: FeaturesStageOptions): Promise<(Fea
   const cache = openCache(o.data);
   try {
     const stats = o.stats === undefined ? cache.manifest : statsOf(o.stats, cache);
-    const source = parseSource(o.source, { inChannels: cache.shape[0], mean: stats.mean, std: stats.std, pool: o.pool, seed: o.seed, device });
+    const source = parseSource(o.source, { inChannels: cache.shape[0], mean: stats.mean, std: stats.std, pool: o.pool, seed: o.seed, device, precision: o.precision });
     try {
       const out = resolve(o.out);
       const info = await (isDistributed() ? extractSharded : extractFeatures)(source, cache, out, {
