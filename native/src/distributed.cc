@@ -49,9 +49,17 @@ static void Wait(const c10::intrusive_ptr<c10d::Work>& work, const Napi::Value& 
   work->wait(timeoutMs.IsUndefined() ? std::chrono::milliseconds(0) : Ms(timeoutMs));
 }
 
+static void CheckOnCpu(const at::Tensor& t) {
+  if (!t.device().is_cpu()) throw ArgError("Gloo reduces CPU tensors (NCCL, for CUDA, is not built in)");
+}
+
+static void CheckOnCpu(const std::vector<at::Tensor>& ts) {
+  for (const auto& t : ts) CheckOnCpu(t);
+}
+
 static void CheckCpu(const std::vector<at::Tensor>& ts) {
+  CheckOnCpu(ts);
   for (const auto& t : ts) {
-    if (!t.device().is_cpu()) throw ArgError("Gloo reduces CPU tensors (NCCL, for CUDA, is not built in)");
     if (!t.is_contiguous()) throw ArgError("tensors must be contiguous");
   }
 }
@@ -141,9 +149,7 @@ OP(allReduce,
 // buckets are in flight together; the buffers are freed on return.
 OP(allReduceCoalesced,
   std::vector<at::Tensor> ts = Tensors(info[0]);
-  for (const auto& t : ts) {
-    if (!t.device().is_cpu()) throw ArgError("Gloo reduces CPU tensors (NCCL, for CUDA, is not built in)");
-  }
+  CheckOnCpu(ts);
   const int64_t bucketBytes = Int(info[1]);
   const bool average = Flag(info[2]);
   std::vector<std::vector<at::Tensor>> buckets;
@@ -194,9 +200,7 @@ OP(allReduceCoalesced,
 // layout (channels-last weights: copied in and out in logical order).
 OP(broadcast,
   std::vector<at::Tensor> ts = Tensors(info[0]);
-  for (const auto& t : ts) {
-    if (!t.device().is_cpu()) throw ArgError("Gloo reduces CPU tensors (NCCL, for CUDA, is not built in)");
-  }
+  CheckOnCpu(ts);
   c10d::BroadcastOptions o;
   o.rootRank = Int(info[1]);
   std::vector<at::ScalarType> dtypes;
@@ -249,8 +253,8 @@ static int64_t nextReducer = 1;
 // the parameters (the last layers' gradients are ready first), the first one smaller.
 OP(reducerNew,
   std::vector<at::Tensor> params = Tensors(info[0]);
+  CheckOnCpu(params);
   for (const auto& p : params) {
-    if (!p.device().is_cpu()) throw ArgError("Gloo reduces CPU tensors (NCCL, for CUDA, is not built in)");
     if (!p.requires_grad()) throw ArgError("every parameter given to the reducer must require grad");
   }
   const int64_t cap = Int(info[1]), first = Int(info[2]);
@@ -307,7 +311,7 @@ struct AllReduceSumFunction : public torch::autograd::Function<AllReduceSumFunct
 // (tensor) -> a new tensor, its sum across ranks, recorded for autograd.
 OP(allReduceSumDifferentiable,
   at::Tensor x = T(info[0]);
-  if (!x.device().is_cpu()) throw ArgError("Gloo reduces CPU tensors (NCCL, for CUDA, is not built in)");
+  CheckOnCpu(x);
   return Wrap(env, AllReduceSumFunction::apply(x));
 )
 

@@ -77,6 +77,14 @@ export function autocast<T>(dtype: 'bfloat16', fn: () => T): T {
   }
 }
 
+/** The arithmetic of a network's pass: float32, or bfloat16 under CPU autocast. */
+export type Precision = 'fp32' | 'bf16';
+
+/** fn under autocast to bfloat16 when `precision` is 'bf16', else fn as it is. */
+export function withPrecision<T>(precision: Precision | undefined, fn: () => T): T {
+  return precision === 'bf16' ? autocast('bfloat16', fn) : fn();
+}
+
 export function isGradEnabled(): boolean {
   return N.isGradEnabled();
 }

@@ -2,7 +2,7 @@
 // every tap asked for is taken from that pass, pooled and appended to its head's matrix. Runs
 // in eval mode, under noGrad, channels-last (as feature extraction does), on the trunk's device; the
 // features come back to the CPU as Float32Array.
-import { F, autocast, noGrad, tidy, trimNativeHeap, type Tensor } from '../engine/index.js';
+import { F, noGrad, tidy, trimNativeHeap, withPrecision, type Precision, type Tensor } from '../engine/index.js';
 import type { ImageSource } from '../data/loader/index.js';
 import { Loader } from '../data/loader/index.js';
 import { progress } from '../util/progress.js';
@@ -37,7 +37,7 @@ export interface ExtractHeadsOptions {
   /** Progress bar label. */
   label?: string;
   /** 'bf16': the pass under autocast to bfloat16 (the features are float32 either way). */
-  precision?: 'fp32' | 'bf16';
+  precision?: Precision;
   /** Only images [start, end) (default all): one rank's share of a group's pass. */
   range?: { start: number; end: number };
 }
@@ -70,8 +70,7 @@ export async function extractHeads(model: EvalModel, heads: readonly TapHead[], 
       try {
         noGrad(() =>
           tidy(() => {
-            const forward = () => model.trunk.features(model.preprocess(batch.images.to(device)).contiguous('channelsLast'), taps);
-            const maps = o.precision === 'bf16' ? autocast('bfloat16', forward) : forward();
+            const maps = withPrecision(o.precision, () => model.trunk.features(model.preprocess(batch.images.to(device)).contiguous('channelsLast'), taps));
             for (const h of out) {
               const m = maps.get(h.head.tap)!;
               const pooled: Tensor = F.adaptiveAvgPool2d(m, [h.head.grid, h.head.grid]).to('float32').contiguous().flatten(1).to('cpu');

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { NpyWriter, readNpyRows } from '../io/npy.js';
 import { gatherResults, rank, worldSize } from '../distributed/index.js';
-import { batchAlignedRange } from '../features/sharded.js';
+import { batchAlignedRange, COPY_ROWS } from '../features/sharded.js';
 import type { ImageSource } from '../data/loader/index.js';
 import type { EvalModel } from './model.js';
 import type { TapHead } from './taps.js';
@@ -79,7 +79,7 @@ export async function extractHeadsSharded(
       ? { head, rows: n, data: new Float32Array(0), path: join(dir, `${head.name.replace(':', '_')}.npy`) }
       : { head, rows: n, data: new Float32Array(n * head.dim) };
     const writer = toDisk ? new NpyWriter(f.path!, { dtype: 'float32', shape: [n, head.dim] }) : null;
-    const chunk = Math.max(1, Math.floor((4 << 20) / head.dim)); // rows per read: 16 MiB
+    const chunk = COPY_ROWS(head.dim);
     try {
       for (let r = 0; r < w; r++) {
         const { start, end } = batchAlignedRange(n, batch, r, w);

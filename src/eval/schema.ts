@@ -1,7 +1,7 @@
 // The options of `selfsup eval linear|knn|lowshot|all` and of evaluate(): one schema, every
 // protocol reading the fields it needs.
 import { z } from 'zod';
-import { deviceField, field } from '../util/options.js';
+import { deviceField, field, precisionField } from '../util/options.js';
 import { LINEAR_PROBE_DEFAULTS } from './linear.js';
 import { MAX_FEATURE_BYTES } from './extract.js';
 import { LOW_SHOT_DEFAULTS } from './lowshot.js';
@@ -44,7 +44,7 @@ export const evalSchema = z.strictObject({
   }),
   seed: field(z.int().min(0).default(0), { description: 'seed of a random:ARCH network, probe order and low-shot draws', arg: 's' }),
   batchSize: field(z.int().min(1).default(256), { description: 'images per batch of the frozen pass', arg: 'n' }),
-  precision: field(z.enum(['fp32', 'bf16']).default('fp32'), { description: "the frozen pass's arithmetic of a network's pass: fp32, or bf16 (autocast: convolutions and matrix products in bfloat16, the rows written as float32; about 1.4-2.2x faster on a CPU with avx512_bf16); probes, kNN and low-shot stay float32 (--augment's pass: float32)" }),
+  precision: precisionField('the arithmetic of the frozen pass', "; the features are kept as float32; the probes, kNN, low-shot and --augment's pass stay float32"),
   threads: field(z.int().min(1).optional(), { description: "intra-op threads (default: libtorch's)", role: 'control' }),
   device: deviceField('where the frozen network runs (its pass over both splits; with --augment, every epoch)', '; the features come back to the CPU, where the linear probes, kNN and low-shot run'),
   json: field(z.boolean().default(false), { description: 'print the results as JSON', role: 'control' }),

@@ -2,7 +2,7 @@
 // its ReLU), optionally average-pooled to a grid, flattened (in C, H, W order). Runs under noGrad,
 // channels-last (NHWC): measured 1.45-1.5x the throughput of NCHW for alexnet_s and vgg_s here,
 // in PyTorch as in selfsup.
-import { autocast, noGrad, tidy, zeros, type Device, type Tensor } from '../engine/index.js';
+import { noGrad, tidy, withPrecision, zeros, type Device, type Precision, type Tensor } from '../engine/index.js';
 import type { Trunk } from '../models/index.js';
 import { type FeatureSource, type Pool, checkImageShape, checkImages, poolAndFlatten } from './source.js';
 
@@ -17,7 +17,7 @@ export interface NetworkSourceParts {
   /** Where the trunk runs (default 'cpu'): it is moved there, each batch too, and the rows come back to the CPU. */
   device?: Device;
   /** 'bf16': the pass under autocast to bfloat16; the rows are float32 either way. */
-  precision?: 'fp32' | 'bf16';
+  precision?: Precision;
   /** Frees what the source owns (at least the trunk's weights). */
   dispose(): void;
 }
@@ -33,7 +33,7 @@ export function networkSource(p: NetworkSourceParts): FeatureSource {
     return poolAndFlatten(tap, p.pool).to('float32').contiguous().to('cpu');
   };
   const extract = (images: Tensor): Tensor =>
-    noGrad(() => tidy(() => (p.precision === 'bf16' ? autocast('bfloat16', () => pass(images)) : pass(images))));
+    noGrad(() => tidy(() => withPrecision(p.precision, () => pass(images))));
   return {
     name: p.name,
     dim(shape) {

@@ -1,6 +1,6 @@
 // The options of `selfsup features` and of featuresStage().
 import { z } from 'zod';
-import { deviceField, field } from '../util/options.js';
+import { deviceField, field, precisionField } from '../util/options.js';
 
 export const featuresSchema = z.strictObject({
   source: field(z.string(), { description: "the feature source (see 'selfsup features --help' or docs/features.md)", arg: 'spec' }),
@@ -14,7 +14,7 @@ export const featuresSchema = z.strictObject({
   seed: field(z.int().min(0).default(0), { description: 'seed of a random network', arg: 's' }),
   batchSize: field(z.int().min(1).default(256), { description: 'images per batch', arg: 'n' }),
   limit: field(z.int().min(1).optional(), { description: 'only the first N images', defaultText: 'all', arg: 'n' }),
-  precision: field(z.enum(['fp32', 'bf16']).default('fp32'), { description: "network sources: arithmetic of a network's pass: fp32, or bf16 (autocast: convolutions and matrix products in bfloat16, the rows written as float32; about 1.4-2.2x faster on a CPU with avx512_bf16)" }),
+  precision: precisionField("network sources: the arithmetic of the network's pass", '; the rows are written as float32'),
   device: deviceField('where a network source (random:ARCH, model:RUN) runs', '; hog and pixels run on the CPU; the rows come back to the CPU for the file'),
   quiet: field(z.boolean().default(false), { description: 'no progress bar', role: 'control' }),
 });

@@ -24,7 +24,7 @@ export function batchAlignedRange(n: number, batchSize: number, r: number, w: nu
 export const shardPath = (out: string, r: number, w: number): string => `${out}.rank${r}-of-${w}.npy`;
 
 /** Rows of a shard copied per read while assembling: about 16 MiB. */
-const COPY_ROWS = (dim: number) => Math.max(1, Math.floor((4 << 20) / Math.max(1, dim)));
+export const COPY_ROWS = (dim: number) => Math.max(1, Math.floor((4 << 20) / Math.max(1, dim)));
 
 /** extractFeatures over the ranks of the group; rank 0 returns the sidecar, the others null. */
 export async function extractSharded(source: FeatureSource, images: ImageSource, out: string, o: ExtractOptions = {}): Promise<FeaturesInfo | null> {

@@ -1,7 +1,7 @@
 // A feature source maps a batch of images to vectors (docs/features.md): a trained network at
 // a named layer, HOG, raw pixels, a random network. Clustering and cluster classification see
 // only this interface.
-import { type Device, type Tensor, F } from '../engine/index.js';
+import { type Device, type Precision, type Tensor, F } from '../engine/index.js';
 
 export interface FeatureSource {
   /** As given on the command line, e.g. 'hog', 'pixels', 'random:alexnet_s@conv5', 'model:runs/jig@conv4'. */
@@ -28,7 +28,7 @@ export interface SourceOptions {
   /** Where a network source runs (default 'cpu'); its rows come back to the CPU. */
   device?: Device;
   /** 'bf16': a network source's pass under autocast to bfloat16 (its rows still float32). */
-  precision?: 'fp32' | 'bf16';
+  precision?: Precision;
 }
 
 /** Output grid [h, w] of adaptive average pooling, or null for none. */

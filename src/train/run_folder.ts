@@ -1,7 +1,7 @@
 // Helpers for training into a run folder (its layout: src/artifacts/run_folder.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tidy } from '../engine/index.js';
+import { tidy, type Precision } from '../engine/index.js';
 import { saveSafetensors, writeFileAtomic } from '../io/index.js';
 import { openCache, type ImageCache } from '../data/cache/index.js';
 import type { Module } from '../nn/index.js';
@@ -38,7 +38,7 @@ export function runTrainConfig(o: TrainStageOptions): RunTrainConfig {
 }
 
 /** The Trainer's optim and schedule options from a recorded config. */
-export function recipeOf(t: RunTrainConfig): { optim: OptimConfig; schedule: ScheduleConfig; precision: 'fp32' | 'bf16' } {
+export function recipeOf(t: RunTrainConfig): { optim: OptimConfig; schedule: ScheduleConfig; precision: Precision } {
   return {
     optim: { optimizer: t.optimizer as OptimConfig['optimizer'], lr: t.lr, momentum: t.momentum, weightDecay: t.weightDecay },
     schedule: { schedule: t.schedule as ScheduleConfig['schedule'], warmupSteps: t.warmupSteps },

@@ -1,7 +1,7 @@
 // The options every run-folder training stage shares (pretext training, cluster classification):
 // one schema, extended by each stage's own.
 import { z } from 'zod';
-import { deviceField, field } from '../util/options.js';
+import { deviceField, field, precisionField } from '../util/options.js';
 import { OPTIMIZERS, SCHEDULES } from './recipe.js';
 
 export const trainFields = {
@@ -17,9 +17,7 @@ export const trainFields = {
   warmup: field(z.int().min(0).default(100), { description: 'linear warm-up steps from lr/10', arg: 'steps' }),
   seed: field(z.int().min(0).default(0), { description: 'seed of weights, data order, augmentation and task randomness' }),
   valFraction: field(z.number().min(0).max(0.5).default(0.05), { description: 'fraction of the images held out for validation', arg: 'f' }),
-  precision: field(z.enum(['fp32', 'bf16']).default('fp32'), {
-    description: "arithmetic of the forward pass: fp32, or bf16 (autocast: convolutions and matrix products in bfloat16, as torch.autocast('cpu', torch.bfloat16); weights, gradients and the optimiser stay float32)",
-  }),
+  precision: precisionField('the arithmetic of the forward pass', '; weights, gradients and the optimiser stay float32'),
   threads: field(z.int().min(1).optional(), { description: "intra-op threads (default: libtorch's)", role: 'control' }),
   device: deviceField('where to train'),
   deterministic: field(z.boolean().default(false), {

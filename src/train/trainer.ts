@@ -22,7 +22,7 @@
 // epoch metrics are over every rank's samples.
 import { appendFileSync, existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { F, tidy, noGrad, autocast, getRngState, setRngState, getNumThreads, fromBytes, tensor, type Tensor, type Device } from '../engine/index.js';
+import { F, tidy, noGrad, withPrecision, getRngState, setRngState, getNumThreads, fromBytes, tensor, type Tensor, type Device, type Precision } from '../engine/index.js';
 import { saveCheckpoint, loadCheckpoint, writeFileAtomic } from '../io/index.js';
 import { BatchNorm, type Module } from '../nn/index.js';
 import type { Optimizer, LRScheduler } from '../optim/index.js';
@@ -122,7 +122,7 @@ export interface TrainerOptions {
   /** Several processes: BatchNorm's batch statistics over the global batch (torch.nn.SyncBatchNorm). */
   syncBatchNorm?: boolean;
   /** 'bf16': each step's forward pass and loss under CPU autocast to bfloat16 (default fp32). */
-  precision?: 'fp32' | 'bf16';
+  precision?: Precision;
   /**
    * Memory layout of the convolution weights and of 4-d input batches (default channels-last:
    * 1.2-1.3x faster steps for the zoo's nets on the CPU, docs/performance.md).
@@ -479,7 +479,7 @@ export class Trainer {
               const out = o.task.forward(this.model, b, rng);
               return { out, l: lossOf(out, o.labelSmoothing) };
             };
-            const { out, l } = o.precision === 'bf16' ? autocast('bfloat16', forward) : forward();
+            const { out, l } = withPrecision(o.precision, forward);
             const lossValue = l.item();
             if (reducer) {
               // Every rank stops at the same step when any rank's loss is not finite, and after

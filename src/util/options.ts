@@ -41,6 +41,16 @@ export function deviceField(where: string, after = '') {
   });
 }
 
+/**
+ * The precision option of the stages that run a network: fp32, or bf16 (CPU autocast). `what`
+ * begins the description, `after` ends what bf16 does there.
+ */
+export function precisionField(what: string, after = '') {
+  return field(z.enum(['fp32', 'bf16']).default('fp32'), {
+    description: `${what}: fp32, or bf16 (CPU autocast, as torch.autocast('cpu', torch.bfloat16): convolutions and matrix products in bfloat16${after})`,
+  });
+}
+
 export function fieldMeta(f: z.ZodType): FieldMeta {
   const m = f.meta() as FieldMeta | undefined;
   return { description: m?.description ?? '', ...m };
