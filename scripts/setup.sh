@@ -33,8 +33,9 @@ command -v python3 >/dev/null || wanted+=(python3)
 # libgloo-dev: the Gloo headers libtorch's c10d (ProcessGroupGloo) is built against (several processes).
 if [[ -z "${LIBTORCH:-}" && "${LIBTORCH_USE_PYTORCH:-}" != 1 ]]; then wanted+=(libtorch-dev libgloo-dev); fi
 # chromium: the headless browser the report's test opens report.html in; python3-onnx: the ONNX
-# checker the export tests run.
-if [[ $install == 1 ]]; then wanted+=(libopenblas0-pthread dataset-fashion-mnist chromium python3-onnx); fi
+# checker the export tests run; python3-torch: PyTorch, which an export test loads the weights
+# with and the benchmarks compare with (bench/reference), as python3-sklearn (k-means).
+if [[ $install == 1 ]]; then wanted+=(libopenblas0-pthread dataset-fashion-mnist chromium python3-onnx python3-torch python3-sklearn); fi
 
 missing=()
 for pkg in "${wanted[@]}"; do
