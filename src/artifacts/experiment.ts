@@ -70,9 +70,8 @@ export interface EvalResultsJson {
   seconds: Record<string, number>;
 }
 
-export interface MethodResults {
-  /** What the method is, in words, e.g. 'CC: jigsaw++ vgg_s -> alexnet_s'. */
-  label: string;
+/** One run of a method: its stages and figures. */
+export interface SeedResults {
   /** Stage ids by role in this method's chain: data, test, pretext, features, cluster, transfer, supervised, eval, retrievals. */
   stages: Record<string, string>;
   /** done when every stage is; failed when one failed; partial while some are not done. */
@@ -81,6 +80,14 @@ export interface MethodResults {
   eval?: EvalResultsJson;
   /** The clustering the method's target learned from (NMI, ARI and purity when labels exist). */
   clusters?: { k: number; n: number; sizes: number[]; nmi?: number; ari?: number; purity?: number };
+}
+
+/** A method's results: its run's, or with seeds its first seed's, with every seed's in `seeds`. */
+export interface MethodResults extends SeedResults {
+  /** What the method is, in words, e.g. 'CC: jigsaw++ vgg_s -> alexnet_s'. */
+  label: string;
+  /** seed -> that run's results, when the experiment lists seeds (status above: over all of them). */
+  seeds?: Record<string, SeedResults>;
 }
 
 export interface ExperimentResults {

@@ -3,6 +3,8 @@
 // that every problem is reported as FILE:LINE: KEY.PATH: what was expected, all at once.
 //
 //   name: fmnist-quick                     (default: the file's name)
+//   seeds: [0, 1, 2]                        (optional: every method once per seed, the seed of
+//                                            each of its stages; the table shows mean ± std)
 //   data:
 //     train: { source: fashion-mnist, split: train }   (`data prepare` options, or { cache: DIR })
 //     test:  { source: fashion-mnist, split: test }    (optional: labeled test split for eval)
@@ -72,6 +74,8 @@ export interface ExperimentConfig {
   description?: string;
   data: { train: DataSpec; test?: DataSpec };
   methods: MethodConfig[];
+  /** Every method runs once per seed, each stage's seed set to it; absent: once, as given. */
+  seeds?: number[];
   /** The config as read (after --set), for the record. */
   raw: Record<string, unknown>;
 }
@@ -167,9 +171,13 @@ export function checkExperiment(raw: Record<string, unknown>, file: string, base
     }
   };
 
-  known(raw, ['name', 'description', 'data', 'defaults', 'methods'], [], 'key');
+  known(raw, ['name', 'description', 'seeds', 'data', 'defaults', 'methods'], [], 'key');
   const name = raw.name === undefined ? basename(file, extname(file)) : String(raw.name);
   if (!/^[\w.+-]+$/.test(name)) at(['name'], `expected letters, digits, '.', '+', '-' or '_', got ${JSON.stringify(name)}`);
+
+  const seeds = raw.seeds;
+  const seedsOk = Array.isArray(seeds) && seeds.length > 0 && seeds.every((x) => Number.isInteger(x) && (x as number) >= 0) && new Set(seeds).size === seeds.length;
+  if (seeds !== undefined && !seedsOk) at(['seeds'], `expected a list of distinct integers >= 0, e.g. [0, 1, 2], got ${JSON.stringify(seeds)}`);
 
   // --- data -------------------------------------------------------------------------------
   const data: Partial<ExperimentConfig['data']> = {};
@@ -257,6 +265,10 @@ export function checkExperiment(raw: Record<string, unknown>, file: string, base
             bad = true;
           }
         }
+        if (seeds !== undefined && 'seed' in merged && 'seed' in spec.schema.shape) {
+          at(origin('seed'), 'seeds sets the seed of every stage (each method runs once per seed); remove this one, or seeds');
+          continue;
+        }
         if (bad) continue;
         const filled = Object.fromEntries(spec.runner.filter((k) => k !== 'threads' && k !== 'maxSteps').map((k) => [k, ['resume', 'quiet', 'json'].includes(k) ? false : k === 'out' && kind === 'features' ? '-.npy' : '-']));
         const o = options(spec.schema, merged, origin, filled);
@@ -293,7 +305,7 @@ export function checkExperiment(raw: Record<string, unknown>, file: string, base
     checkCycles(methods, at);
   }
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
-  return { file, name, ...(typeof raw.description === 'string' ? { description: raw.description } : {}), data: data as ExperimentConfig['data'], methods, raw };
+  return { file, name, ...(typeof raw.description === 'string' ? { description: raw.description } : {}), data: data as ExperimentConfig['data'], methods, ...(seeds !== undefined ? { seeds: seeds as number[] } : {}), raw };
 }
 
 /** The stages a method names must form a chain: a model (or features), then features -> cluster -> transfer. */

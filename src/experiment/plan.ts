@@ -24,6 +24,8 @@ export interface PlannedStage {
   /** Role -> stage id of each input. */
   inputs: Record<string, string>;
   methods: string[];
+  /** With seeds: the seeds of the method runs that use it. */
+  seeds?: number[];
   /** An existing cache given in the config: used in place, never written. */
   external?: string;
 }
@@ -34,6 +36,8 @@ export type ModelRef = { stage: string } | { random: string; seed: number };
 export interface PlannedMethod {
   name: string;
   label: string;
+  /** The seed of every stage of this run of the method, when the experiment lists seeds. */
+  seed?: number;
   /** Stage id by role: data, test, pretext, supervised, features, testFeatures, cluster, transfer, eval, retrievals. */
   stages: Record<string, string>;
   model: ModelRef | null;
@@ -58,9 +62,20 @@ export function stagePath(s: PlannedStage): string {
 
 const KIND_SCHEMA: Partial<Record<StageKind, StageSchema>> = Object.fromEntries(Object.entries(METHOD_STAGES).map(([k, v]) => [k, v.schema]));
 
-/** Unrolls the methods (all, or `only` and what they start from) into stages. */
+/** A method's stages with `seed` set wherever it changes the result: training, clustering,
+ *  evaluation, a random network. Features and retrievals use it only for a random network (the
+ *  method's own takes its seed below), so HOG or a trained model's features are shared. */
+function withSeed(stages: MethodConfig['stages'], seed: number): MethodConfig['stages'] {
+  const uses = (kind: string, o: Record<string, unknown>) =>
+    kind === 'features' || kind === 'retrievals' ? String(o.source ?? o.model ?? '').startsWith('random:') : 'seed' in METHOD_STAGES[kind as keyof typeof METHOD_STAGES].schema.shape;
+  return Object.fromEntries(Object.entries(stages).map(([k, o]) => [k, uses(k, o) ? { ...o, seed } : o]));
+}
+
+/** Unrolls the methods (all, or `only` and what they start from) into stages, once per seed when
+ *  the experiment lists seeds (plan.methods: each method's runs in seed order). */
 export function buildPlan(config: ExperimentConfig, only?: string[]): Plan {
   const stages = new Map<string, PlannedStage>();
+  let runSeed: number | undefined; // the seed of the method run being planned
   const add = (kind: StageKind, options: Record<string, unknown>, inputs: Record<string, string>, method: string, keyConfig?: Record<string, unknown>): string => {
     const schema = KIND_SCHEMA[kind];
     const cfg = keyConfig ?? (schema ? configOf(schema, options) : options);
@@ -69,6 +84,7 @@ export function buildPlan(config: ExperimentConfig, only?: string[]): Plan {
     const id = `${kind}-${key}`;
     const s = stages.get(id) ?? { id, kind, key, config: cfg, options, inputs, methods: [] };
     if (!s.methods.includes(method)) s.methods.push(method);
+    if (runSeed !== undefined && !(s.seeds ??= []).includes(runSeed)) s.seeds.push(runSeed);
     stages.set(id, s);
     return id;
   };
@@ -96,58 +112,64 @@ export function buildPlan(config: ExperimentConfig, only?: string[]): Plan {
   };
   wanted.forEach(visit);
 
-  const planned = new Map<string, PlannedMethod>();
   const trainId = (m: string) => dataStage(config.data.train, m);
   const testId = (m: string) => (config.data.test ? dataStage(config.data.test, m) : undefined);
-  for (const name of closure) {
-    const m: MethodConfig = byName.get(name)!;
-    const s = m.stages;
-    const ids: Record<string, string> = { data: trainId(name) };
-    const test = testId(name);
-    if (test) ids.test = test;
-    let model: ModelRef | null = m.from !== undefined ? planned.get(m.from)!.model : null;
-    if (model && 'stage' in model) stages.get(model.stage)!.methods.push(name);
-    if (s.random) model = { random: String(s.random.arch), seed: Number(s.random.seed) };
-    if (s.supervised) model = { stage: (ids.supervised = add('supervised', s.supervised, { data: ids.data }, name)) };
-    if (s.pretext) model = { stage: (ids.pretext = add('pretext', s.pretext, { data: ids.data }, name)) };
-    /** A features stage of one split: the model it reads is an input, its path not part of the key. */
-    const features = (split: string) => {
-      const o = { ...s.features! };
-      const src = String(o.source);
-      const own = src === 'model' || src.startsWith('model@');
-      if (own && model && 'random' in model) {
-        o.source = `random:${model.random}${src.slice('model'.length)}`;
-        o.seed = model.seed;
+  const runs: PlannedMethod[] = [];
+  for (const seed of config.seeds ?? [undefined]) {
+    runSeed = seed;
+    const planned = new Map<string, PlannedMethod>();
+    for (const name of closure) {
+      const m: MethodConfig = byName.get(name)!;
+      const s = seed === undefined ? m.stages : withSeed(m.stages, seed);
+      const ids: Record<string, string> = { data: trainId(name) };
+      const test = testId(name);
+      if (test) ids.test = test;
+      let model: ModelRef | null = m.from !== undefined ? planned.get(m.from)!.model : null;
+      if (model && 'stage' in model && !stages.get(model.stage)!.methods.includes(name)) stages.get(model.stage)!.methods.push(name);
+      if (s.random) model = { random: String(s.random.arch), seed: Number(s.random.seed) };
+      if (s.supervised) model = { stage: (ids.supervised = add('supervised', s.supervised, { data: ids.data }, name)) };
+      if (s.pretext) model = { stage: (ids.pretext = add('pretext', s.pretext, { data: ids.data }, name)) };
+      /** A features stage of one split: the model it reads is an input, its path not part of the key. */
+      const features = (split: string) => {
+        const o = { ...s.features! };
+        const src = String(o.source);
+        const own = src === 'model' || src.startsWith('model@');
+        if (own && model && 'random' in model) {
+          o.source = `random:${model.random}${src.slice('model'.length)}`;
+          o.seed = model.seed;
+        }
+        const inputs: Record<string, string> = { data: ids[split]! };
+        if (own && model && 'stage' in model) inputs.model = model.stage;
+        if (split === 'test') inputs.stats = ids.data!;
+        return add('features', o, inputs, name);
+      };
+      if (s.features) ids.features = features('data');
+      if (s.cluster) ids.cluster = add('cluster', s.cluster, { features: ids.features! }, name);
+      if (s.transfer) model = { stage: (ids.transfer = add('transfer', s.transfer, { clusters: ids.cluster!, data: ids.data }, name)) };
+      // With no model of its own the method is its features (e.g. HOG): evaluated on their files.
+      const onFeatures = model === null;
+      if (onFeatures && s.features && test) ids.testFeatures = features('test');
+      const modelInputs = (): Record<string, string> => (model && 'stage' in model ? { model: model.stage } : {});
+      const modelConfig = (o: Record<string, unknown>) => (model && 'random' in model ? { ...o, model: `random:${model.random}`, seed: model.seed } : o);
+      if (test && s.eval) {
+        const o = modelConfig({ ...s.eval! });
+        ids.eval = onFeatures
+          ? add('eval', o, { features: ids.features!, testFeatures: ids.testFeatures!, data: ids.data, test }, name)
+          : add('eval', o, { ...modelInputs(), data: ids.data, test }, name, { ...configOf(METHOD_STAGES.eval.schema, o), ...(o.model ? { model: o.model } : {}) });
       }
-      const inputs: Record<string, string> = { data: ids[split]! };
-      if (own && model && 'stage' in model) inputs.model = model.stage;
-      if (split === 'test') inputs.stats = ids.data!;
-      return add('features', o, inputs, name);
-    };
-    if (s.features) ids.features = features('data');
-    if (s.cluster) ids.cluster = add('cluster', s.cluster, { features: ids.features! }, name);
-    if (s.transfer) model = { stage: (ids.transfer = add('transfer', s.transfer, { clusters: ids.cluster!, data: ids.data }, name)) };
-    // With no model of its own the method is its features (e.g. HOG): evaluated on their files.
-    const onFeatures = model === null;
-    if (onFeatures && s.features && test) ids.testFeatures = features('test');
-    const modelInputs = (): Record<string, string> => (model && 'stage' in model ? { model: model.stage } : {});
-    const modelConfig = (o: Record<string, unknown>) => (model && 'random' in model ? { ...o, model: `random:${model.random}`, seed: model.seed } : o);
-    if (test && s.eval) {
-      const o = modelConfig({ ...s.eval! });
-      ids.eval = onFeatures
-        ? add('eval', o, { features: ids.features!, testFeatures: ids.testFeatures!, data: ids.data, test }, name)
-        : add('eval', o, { ...modelInputs(), data: ids.data, test }, name, { ...configOf(METHOD_STAGES.eval.schema, o), ...(o.model ? { model: o.model } : {}) });
+      if (s.retrievals) {
+        const o = modelConfig({ ...s.retrievals! });
+        const q = test ?? ids.data;
+        ids.retrievals = onFeatures
+          ? add('retrievals', o, { features: ids.features!, ...(test ? { queryFeatures: ids.testFeatures!, queriesFrom: test } : {}), data: ids.data }, name)
+          : add('retrievals', o, { ...modelInputs(), data: ids.data, ...(q !== ids.data ? { queriesFrom: q } : {}) }, name, { ...configOf(METHOD_STAGES.retrievals.schema, o), ...(o.model ? { model: o.model } : {}) });
+      }
+      planned.set(name, { name, label: m.label, ...(seed !== undefined ? { seed } : {}), stages: ids, model: onFeatures ? null : model });
     }
-    if (s.retrievals) {
-      const o = modelConfig({ ...s.retrievals! });
-      const q = test ?? ids.data;
-      ids.retrievals = onFeatures
-        ? add('retrievals', o, { features: ids.features!, ...(test ? { queryFeatures: ids.testFeatures!, queriesFrom: test } : {}), data: ids.data }, name)
-        : add('retrievals', o, { ...modelInputs(), data: ids.data, ...(q !== ids.data ? { queriesFrom: q } : {}) }, name, { ...configOf(METHOD_STAGES.retrievals.schema, o), ...(o.model ? { model: o.model } : {}) });
-    }
-    planned.set(name, { name, label: m.label, stages: ids, model: onFeatures ? null : model });
+    runs.push(...wanted.map((n) => planned.get(n)!));
   }
   const train = trainId(closure[0]!);
   const test = config.data.test ? testId(closure[0]!) : undefined;
-  return { stages: [...stages.values()], methods: wanted.map((n) => planned.get(n)!), data: { train, ...(test ? { test } : {}) } };
+  const methods = wanted.flatMap((n) => runs.filter((r) => r.name === n));
+  return { stages: [...stages.values()], methods, data: { train, ...(test ? { test } : {}) } };
 }

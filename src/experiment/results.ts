@@ -8,33 +8,44 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { packageVersion } from '../util/package_root.js';
 import {
   EXPERIMENT_RESULTS_FORMAT, EXPERIMENT_RESULTS_VERSION, RESULTS_FILE,
-  type EvalResultsJson, type ExperimentResults, type MethodResults, type StageRecord,
+  type EvalResultsJson, type ExperimentResults, type MethodResults, type SeedResults, type StageRecord,
 } from '../artifacts/index.js';
 import { paperTable, tableCells } from '../report/index.js';
 import type { ExperimentConfig } from './config.js';
-import type { Plan } from './plan.js';
+import type { Plan, PlannedMethod } from './plan.js';
 import type { StageDone } from './stages.js';
 
 /** The experiment's config with every stage's options resolved (defaults filled in). */
 function resolvedConfig(c: ExperimentConfig): Record<string, unknown> {
   return {
-    name: c.name, ...(c.description ? { description: c.description } : {}), data: c.data,
+    name: c.name, ...(c.description ? { description: c.description } : {}), ...(c.seeds ? { seeds: c.seeds } : {}), data: c.data,
     methods: Object.fromEntries(c.methods.map((m) => [m.name, { label: m.label, ...(m.from ? { from: m.from } : {}), ...m.stages }])),
   };
 }
 
 export function experimentResults(config: ExperimentConfig, plan: Plan, records: Map<string, StageRecord>, done: Map<string, StageDone>, run: { started: string; threads: number }): ExperimentResults {
-  const methods: Record<string, MethodResults> = {};
-  for (const m of plan.methods) {
-    const ids = Object.values(m.stages);
-    const statuses = ids.map((id) => records.get(id)!.status);
+  const runResults = (m: PlannedMethod): SeedResults => {
+    const statuses = Object.values(m.stages).map((id) => records.get(id)!.status);
     const status = statuses.some((s) => s === 'failed' || s === 'skipped') ? 'failed' : statuses.every((s) => s === 'done' || s === 'reused') ? 'done' : 'partial';
-    const r: MethodResults = { label: m.label, stages: m.stages, status };
+    const r: SeedResults = { stages: m.stages, status };
     const ev = m.stages.eval && done.get(m.stages.eval)?.result;
     if (ev) r.eval = ev as unknown as EvalResultsJson;
     const cl = m.stages.cluster && done.get(m.stages.cluster)?.result;
     if (cl) r.clusters = cl as MethodResults['clusters'];
-    methods[m.name] = r;
+    return r;
+  };
+  // With seeds, a method's own fields are its first seed's, and `seeds` holds every seed's.
+  const methods: Record<string, MethodResults> = {};
+  for (const m of plan.methods) {
+    const r = runResults(m);
+    const first = methods[m.name];
+    if (m.seed === undefined) methods[m.name] = { label: m.label, ...r };
+    else if (!first) methods[m.name] = { label: m.label, ...r, seeds: { [m.seed]: r } };
+    else {
+      first.seeds![m.seed] = r;
+      const all = Object.values(first.seeds!).map((x) => x.status);
+      first.status = all.includes('failed') ? 'failed' : all.every((x) => x === 'done') ? 'done' : 'partial';
+    }
   }
   const stages = plan.stages.map((s) => records.get(s.id)!);
   return {

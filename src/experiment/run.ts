@@ -21,6 +21,8 @@ export interface RunExperimentOptions {
   only?: string[];
   /** KEY.PATH=VALUE overrides of the file. */
   set?: string[];
+  /** Over the file's `seeds`: every method once per seed. */
+  seeds?: number[];
   threads?: number;
   /** The device of the training, features, cluster, eval and retrievals stages, over their own option. */
   device?: string;
@@ -53,7 +55,8 @@ const what = (s: PlannedStage): string => {
     pretext: `${o.task} ${o.arch}`, supervised: String(o.arch), transfer: `${o.arch}`, features: String(o.source),
     cluster: `k=${o.k}`, eval: 'linear, kNN, low-shot', retrievals: `${o.queries} queries`,
   };
-  return words[s.kind] ?? '';
+  const seeds = s.seeds ?? [];
+  return `${words[s.kind] ?? ''}${seeds.length ? `, seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')}` : ''}`;
 };
 
 /** A stage's outcome on one rank. */
@@ -77,7 +80,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
   const main = isMain();
   const log = main ? o.log ?? ((l: string) => void process.stderr.write(l + '\n')) : () => {};
   const print = main ? o.print ?? ((l: string) => void process.stdout.write(l + '\n')) : () => {};
-  const config: ExperimentConfig = loadExperiment(o.config, o.set ?? []);
+  const config: ExperimentConfig = loadExperiment(o.config, [...(o.set ?? []), ...(o.seeds ? [`seeds=[${o.seeds.join(', ')}]`] : [])]);
   const plan = buildPlan(config, o.only);
   const dir = resolve(o.out ?? join('runs', config.name));
   checkSameOnAllRanks('the experiment\'s stages', `${dir} ${plan.stages.map((s) => s.id).join(' ')}`);
@@ -92,7 +95,8 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
   for (const id of done.keys()) if (!finished.has(id)) done.delete(id);
   const width = Math.max(...plan.stages.map((s) => s.id.length));
   const line = (i: number, s: PlannedStage, state: string) => `[${String(i + 1).padStart(String(plan.stages.length).length)}/${plan.stages.length}] ${s.id.padEnd(width)}  ${state}`;
-  log(`experiment ${config.name}: ${plan.methods.length} methods, ${plan.stages.length} stages (${done.size} finished, ${plan.stages.length - done.size} to run) in ${relative(process.cwd(), dir) || '.'}`);
+  const methods = new Set(plan.methods.map((m) => m.name)).size;
+  log(`experiment ${config.name}: ${methods} methods${config.seeds ? ` x ${config.seeds.length} seeds (${config.seeds.join(', ')})` : ''}, ${plan.stages.length} stages (${done.size} finished, ${plan.stages.length - done.size} to run) in ${relative(process.cwd(), dir) || '.'}`);
   plan.stages.forEach((s, i) => log(line(i, s, `${done.has(s.id) ? 'reused ' : 'waiting'}  ${what(s)}  (${s.methods.join(', ')})`)));
   const result: RunExperimentResult = { dir, plan, failed: [], skipped: [], interrupted: false };
   if (o.dryRun) return result;

@@ -8,6 +8,7 @@ export const runSchema = z.strictObject({
   dryRun: field(z.boolean().default(false), { description: 'print the plan (which stages run, which are reused) and stop', role: 'control' }),
   only: field(z.array(z.string()).min(1).optional(), { description: 'run only these methods (and those they start from)', role: 'control', arg: 'method,...' }),
   set: field(z.array(z.string()).optional(), { description: 'override keys of the file, e.g. data.train.source=/images (paths relative to the current folder)', role: 'control', arg: 'key=value,...' }),
+  seeds: field(z.array(z.int().min(0)).min(1).optional(), { description: "run every method once per seed (over the file's seeds:); the table shows mean ± std", role: 'control', arg: 'seed,...' }),
   device: field(z.string().regex(/^(auto|cpu|cuda(:\d+)?)$/, 'expected auto, cpu, cuda or cuda:N').optional(), {
     description: "where the training, features, cluster, eval and retrievals stages run: cpu, cuda, cuda:N, or auto (cuda:0 when a CUDA device is visible, else cpu); checked before anything is written; not part of any stage's key; unset, each stage's own device option (auto)", role: 'control', arg: 'device',
   }),

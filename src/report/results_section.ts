@@ -13,8 +13,9 @@ export async function resultsSection(ctx: ReportContext): Promise<Section> {
   const { head, rows } = tableCells(t);
   const parts = [table(head, rows, { id: 'results-table', numeric: (i) => i > 0 })];
   const explain = ['Top-1 accuracy in percent on the test split; — where a method has no such result (yet).'];
+  if (t.rows.some((r) => r.seeds !== undefined)) explain.push('With several seeds (their number after each method): the mean over the seeds ± their standard deviation; low-shot: of each seed\'s mean over its draws.');
   if (t.gapHeads.length) explain.push(`GAP: the linear probe on the last tap's global average pool (${t.gapHeads.join(', ')}).`);
-  if (t.lowshot.length) explain.push('Low-shot: N labeled images per class (or a fraction of the labels), mean ± std over the draws.');
+  if (t.lowshot.length) explain.push(`Low-shot: N labeled images per class (or a fraction of the labels)${t.rows.some((r) => r.seeds !== undefined) ? '' : ', mean ± std over the draws'}.`);
   if (t.hasNmi) explain.push("NMI: of the clusters the method's target learned from, against the true labels.");
   parts.push(`<p>${explain.join(' ')}</p>`);
 

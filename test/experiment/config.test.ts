@@ -124,9 +124,37 @@ test('the plan: equal stages shared, a changed option changes exactly the keys a
   assert.deepEqual(buildPlan(loadExperiment(file), ['cc_rotation']).methods.map((m) => m.name), ['cc_rotation']);
 });
 
+test('seeds: every method once per seed, each stage that a seed changes keyed by it; seed 0 is the run without seeds', () => {
+  const file = tinyExperiment(tmp('seeds'));
+  const plain = buildPlan(loadExperiment(file));
+  const seeded = buildPlan(loadExperiment(file, ['seeds=[0, 1, 2]']));
+  assert.deepEqual(seeded.methods.map((m) => `${m.name}@${m.seed}`), ['rotation', 'cc_rotation', 'hog', 'cc_hog'].flatMap((n) => [0, 1, 2].map((s) => `${n}@${s}`)));
+  const run = (name: string, seed: number) => seeded.methods.find((m) => m.name === name && m.seed === seed)!.stages;
+  // Seed 0 has the same stages, keys included, as the plan without seeds (the stages' default seed is 0).
+  for (const m of plain.methods) assert.deepEqual(run(m.name, 0), m.stages, m.name);
+  const config = (id: string) => seeded.stages.find((s) => s.id === id)!.config;
+  for (const seed of [1, 2]) {
+    const cc = run('cc_rotation', seed);
+    assert.equal(config(run('rotation', seed).pretext!).seed, seed);
+    for (const role of ['cluster', 'transfer', 'eval']) assert.equal(config(cc[role]!).seed, seed, `${role} of seed ${seed}`);
+    assert.notEqual(cc.features, run('cc_rotation', 0).features, "a trained model's features follow its model");
+    // HOG's features do not depend on a seed: one stage for every seed; its clusters do.
+    assert.equal(run('cc_hog', seed).features, run('cc_hog', 0).features);
+    assert.notEqual(run('cc_hog', seed).cluster, run('cc_hog', 0).cluster);
+  }
+  assert.deepEqual(seeded.stages.find((s) => s.id === run('hog', 0).features)!.seeds, [0, 1, 2]);
+  // Shared by all seeds: 2 data stages, HOG's features of both splits and HOG's retrievals (on
+  // those features); the other 13 once per seed.
+  assert.equal(seeded.stages.length, 5 + 3 * (plain.stages.length - 5));
+  // A stage seed given in the file contradicts seeds; bad seeds are named.
+  assert.throws(() => loadExperiment(file, ['seeds=[0, 1]', 'methods.cc_hog.cluster.seed=3']), /methods\.cc_hog\.cluster\.seed: seeds sets the seed of every stage/);
+  assert.throws(() => loadExperiment(file, ['seeds=[0, 0]']), /:1: seeds: expected a list of distinct integers >= 0, e\.g\. \[0, 1, 2\], got \[0,0\]/);
+  assert.throws(() => loadExperiment(file, ['seeds=3']), /seeds: expected a list of distinct integers/);
+});
+
 test('every shipped config loads and plans', () => {
   const files = readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml'));
-  assert.deepEqual(files.sort(), ['ablation-jigsaw.yaml', 'ablation-size.yaml', 'fmnist-paper.yaml', 'fmnist-quick.yaml', 'folder.yaml', 'imagenet-paper.yaml']);
+  assert.deepEqual(files.sort(), ['ablation-jigsaw.yaml', 'ablation-size.yaml', 'fmnist-64.yaml', 'fmnist-paper.yaml', 'fmnist-quick.yaml', 'folder.yaml', 'imagenet-paper.yaml']);
   for (const f of files) {
     const sets = f === 'folder.yaml' ? [`data.train.source=${tmp('images')}`] : [];
     const plan = buildPlan(loadExperiment(join(CONFIGS, f), sets));
