@@ -10,7 +10,8 @@
 // default initialisation instead (selfsup and scikit-learn k-means++, faiss random rows),
 // timed with it. Every method runs in its own process on data already in memory; times are
 // medians over rounds (order rotated); each method's final centroids are scored here, in
-// float64: inertia = sum over rows of the squared distance to the nearest centroid.
+// float64: inertia = sum over rows of the squared distance to the nearest centroid. Speeds are
+// given against scikit-learn's (its time over the method's), of the medians and paired by round.
 // selfsup runs once per variant: 'default' (the engine's defaults: 2 OpenMP threads that sleep
 // when idle (OMP_WAIT_POLICY=passive), OpenBLAS's own 2 threads for matrix products), 'active'
 // (libgomp's own default, OMP_WAIT_POLICY=active: idle OpenMP threads spin), 't1'
@@ -93,6 +94,17 @@ function worker(): void {
   console.log(JSON.stringify({ seconds, iterations: r.iterations, threads: getNumThreads() }));
 }
 
+/** Whether python3-faiss is installed (the bench leaves faiss out, saying so, when it is not). */
+function hasFaiss(): boolean {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import faiss'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    console.log('faiss: not installed (Debian python3-faiss), left out');
+    return false;
+  }
+}
+
 const median = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)]!;
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
@@ -122,7 +134,7 @@ function bench(name: string, n: number, dim: number, k: number): void {
         return { seconds: j.seconds, iterations: j.iterations, centroids: readNpy(out).data as Float32Array };
       };
     }
-    for (const method of ['sklearn', 'faiss']) {
+    for (const method of ['sklearn', 'faiss'].filter((m) => m !== 'faiss' || hasFaiss())) {
       methods[method] = () => {
         const out = join(dir, `${method}.npy`);
         const initArg = own ? (method === 'faiss' ? 'random' : 'k-means++') : initPath;
@@ -153,14 +165,20 @@ function bench(name: string, n: number, dim: number, k: number): void {
     const load1 = loadavg();
     const ran = names.filter((m) => seconds[m]!.length > 0);
     const best = Math.min(...ran.map((m) => quality[m]!.inertia));
-    const base = seconds.faiss!.length ? median(seconds.faiss!) : NaN;
+    // Speed against scikit-learn (its time / the method's, > 1 is faster): of the medians, and
+    // the median of the rounds' own ratios (each round runs every method once, in turn).
+    const base = seconds.sklearn!.length ? median(seconds.sklearn!) : NaN;
+    const paired = (m: string) => {
+      const r = seconds[m]!.map((t, i) => seconds.sklearn![i]! / t).filter(Number.isFinite);
+      return r.length ? median(r) : NaN;
+    };
     console.log(`\n${name}: ${n.toLocaleString('en')} x ${dim}, K = ${k}, ${iters} iterations, ${own ? 'each its own default init' : 'the same random init'}, ` +
       `${threads} threads; median of ${rounds} round${rounds === 1 ? '' : 's'}; load average ${load0} -> ${load1}`);
-    console.log('method            time (s)   time / faiss   iterations   inertia (float64)   vs best     runs (s)');
+    console.log('method            time (s)   speed vs sklearn (medians, paired)   iterations   inertia (float64)   vs best     runs (s)');
     for (const m of ran) {
       const t = median(seconds[m]!);
       const q = quality[m]!;
-      console.log(`${m.padEnd(17)} ${t.toFixed(2).padStart(8)}   ${(t / base).toFixed(2).padStart(10)}x   ${String(q.iterations).padStart(10)}   ` +
+      console.log(`${m.padEnd(17)} ${t.toFixed(2).padStart(8)}   ${`${(base / t).toFixed(2)}x, ${paired(m).toFixed(2)}x`.padStart(34)}   ${String(q.iterations).padStart(10)}   ` +
         `${q.inertia.toPrecision(9).padStart(17)}   ${(100 * (q.inertia / best - 1)).toFixed(3).padStart(6)}%    ${seconds[m]!.map((s) => s.toFixed(2)).join(' ')}`);
     }
     [x, x64, init].forEach((t) => t.dispose());

@@ -1,8 +1,12 @@
-// The inner loop of k-means, fused as in scikit-learn's Lloyd: per block of rows, one matrix
-// product, one pass over its scores for the nearest centroids, and one pass adding the rows to
-// their clusters' sums, while the block is in cache (libtorch ops would need sub, max, copies and
-// index_add, each a pass over memory with its own temporary). Deterministic: every output
-// element is written by one thread, in row order, whatever the number of threads.
+// The inner loop of k-means, fused as in scikit-learn's Lloyd: the threads take 256-row blocks
+// and, per block, make its [256, K] scores with a single-threaded sgemm, pick each row's nearest
+// centroid, and add the rows to their clusters' sums while the block is in the core's cache
+// (libtorch ops would need sub, max, copies and index_add, each a pass over memory with its own
+// temporary). Deterministic: labels are per row, and sums are added per fixed stripe of rows in
+// stripe order, so nothing depends on the number of threads.
+//
+// at::parallel_for is a header template around `#pragma omp parallel`: it is parallel only
+// because this addon is compiled with -fopenmp (native/binding.gyp), against libtorch's libgomp.
 #include "common.h"
 
 // -O3 for this file: GCC then vectorises the loop that adds rows to their clusters' sums
@@ -11,6 +15,7 @@
 #pragma GCC optimize("O3")
 
 #include <ATen/Parallel.h>
+#include <dlfcn.h>
 #include <algorithm>
 #include <limits>
 #if defined(__SSE2__)
@@ -103,12 +108,52 @@ static const bool kAvx2 = __builtin_cpu_supports("avx2");
 #define ARGMAX(row, sub, k, arg) ArgMax(row, sub, k, arg)
 #endif
 
-// Rows per block: the block of x and its [rows, K] scores stay in cache between the matrix
-// product, the pass that picks the nearest centroids, and the pass that adds the rows to sums.
-static int64_t BlockRows(int64_t k, int64_t dim) {
-  const int64_t byScores = (int64_t(1) << 18) / std::max<int64_t>(1, k);  // 1 MiB of scores
-  const int64_t byRows = (int64_t(1) << 17) / std::max<int64_t>(1, dim);  // 512 KiB of x
-  return std::max<int64_t>(64, std::min(byScores, byRows));
+// The Fortran BLAS sgemm of the library libtorch was linked with (OpenBLAS on Debian), found at
+// run time; without it (e.g. MKL linked into libtorch) the kernel calls at::mm_out.
+using SgemmFn = void (*)(const char*, const char*, const int*, const int*, const int*, const float*, const float*, const int*,
+                         const float*, const int*, const float*, float*, const int*);
+static const SgemmFn kSgemm = reinterpret_cast<SgemmFn>(dlsym(RTLD_DEFAULT, "sgemm_"));
+
+// OpenBLAS's own thread count set to 1 for the scope, then restored: the kernel's threads each
+// call sgemm on their own blocks (a threaded sgemm called from two threads at once would share
+// OpenBLAS's thread server), as scikit-learn does with threadpoolctl.
+class SingleThreadedBlas {
+ public:
+  SingleThreadedBlas() {
+    static const auto get = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    static const auto set = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+    if (get && set && (saved_ = get()) > 1) {
+      set_ = set;
+      set(1);
+    }
+  }
+  ~SingleThreadedBlas() {
+    if (set_) set_(saved_);
+  }
+  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+ private:
+  void (*set_)(int) = nullptr;
+  int saved_ = 0;
+};
+
+// Rows per block (scikit-learn's chunk): a block's [256, K] scores and its rows stay in the
+// core's cache between the product and the scan.
+constexpr int64_t kBlockRows = 256;
+
+// scores [b, k] = x [b, dim] cT [dim, k], row-major, on the calling thread.
+static void BlockScores(const at::Tensor& x, const at::Tensor& cT, int64_t r0, int64_t b, float* scores) {
+  const int64_t dim = x.size(1), k = cT.size(1);
+  if (kSgemm != nullptr && k <= std::numeric_limits<int>::max() && dim <= std::numeric_limits<int>::max()) {
+    // Row-major scores = x cT is column-major scores^T = cT^T x^T.
+    const int m = int(k), rows = int(b), inner = int(dim);
+    const float one = 1.f, zero = 0.f;
+    kSgemm("N", "N", &m, &rows, &inner, &one, cT.data_ptr<float>(), &m, x.data_ptr<float>() + r0 * dim, &inner, &zero, scores, &m);
+    return;
+  }
+  at::Tensor out = at::from_blob(scores, {b, k}, x.options());
+  at::mm_out(out, x.narrow(0, r0, b), cT);
 }
 
 // nearestCentroidsInto(x [B, D] f32, xSq [B] f32 | null, cT [D, K] f32, halfSqNorm [K] f32,
@@ -141,41 +186,74 @@ OP(nearestCentroidsInto, {
     sp = sumsArg->data_ptr<double>();
     cp = countsArg->data_ptr<int64_t>();
   }
-
-  const int64_t blockRows = std::min(n, BlockRows(k, dim));
-  at::Tensor scores = at::empty({std::max<int64_t>(1, blockRows), k}, x.options());
   const float* hp = half.data_ptr<float>();
   const float* xsp = xSq.data_ptr<float>();
   const float* xp = x.data_ptr<float>();
   int64_t* lp = labels.data_ptr<int64_t>();
   float* dp = sqDist.data_ptr<float>();
-  double inertia = 0;
-  for (int64_t s = 0; s < n; s += blockRows) {
-    const int64_t b = std::min(blockRows, n - s);
-    at::Tensor sc = scores.narrow(0, 0, b);
-    at::mm_out(sc, x.narrow(0, s, b), cT);
-    const float* scp = sc.data_ptr<float>();
-    at::parallel_for(0, b, 256, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; i++) {
-        const float* row = scp + i * k;
+
+  const int64_t blocks = (n + kBlockRows - 1) / kBlockRows;
+  // The product and the nearest centroid of each row of blocks [b0, b1) (scores: 256 x k), and
+  // with `acc` ([k, dim] float64) the rows added to it, all while the block is in cache.
+  auto assign = [&](int64_t b0, int64_t b1, float* scores, double* acc) {
+    for (int64_t bl = b0; bl < b1; bl++) {
+      const int64_t r0 = bl * kBlockRows, b = std::min(kBlockRows, n - r0);
+      BlockScores(x, cT, r0, b, scores);
+      for (int64_t i = 0; i < b; i++) {
         int64_t arg = 0;
-        const float best = ARGMAX(row, hp, k, &arg);
-        const float d = xsp[s + i] - 2 * best;  // NaN rows stay NaN
-        lp[s + i] = arg;
-        dp[s + i] = d < 0 ? 0.f : d;
+        const float best = ARGMAX(scores + i * k, hp, k, &arg);
+        const float d = xsp[r0 + i] - 2 * best;  // NaN rows stay NaN
+        lp[r0 + i] = arg;
+        dp[r0 + i] = d < 0 ? 0.f : d;
+        if (acc == nullptr) continue;
+        double* dst = acc + arg * dim;
+        const float* src = xp + (r0 + i) * dim;
+        for (int64_t j = 0; j < dim; j++) dst[j] += src[j];
       }
-    });
-    for (int64_t i = s; i < s + b; i++) inertia += dp[i];
-    if (sp == nullptr) continue;
-    for (int64_t i = s; i < s + b; i++) cp[lp[i]]++;
-    at::parallel_for(0, dim, std::max<int64_t>(8, (int64_t(1) << 14) / b), [&](int64_t d0, int64_t d1) {
-      for (int64_t i = s; i < s + b; i++) {
-        double* dst = sp + lp[i] * dim;
-        const float* src = xp + i * dim;
-        for (int64_t d = d0; d < d1; d++) dst[d] += src[d];
-      }
-    });
+    }
+  };
+  // Sums go to stripes of consecutive blocks, each with its own [k, dim] partial sums, added in
+  // stripe order: their number depends on the sizes only (at most 16, each at least 2k rows,
+  // 64 MiB of partials in all), so the sums do not depend on the number of threads.
+  const int64_t stripes = sp == nullptr ? 0 : std::min({int64_t(8), blocks, n / (2 * k), (int64_t(64) << 20) / (k * dim * 8)});
+  std::vector<double> partial(stripes >= 2 ? size_t(stripes * k * dim) : 0, 0.0);
+  {
+    SingleThreadedBlas single;
+    if (stripes >= 2) {
+      const int64_t per = (blocks + stripes - 1) / stripes;
+      at::parallel_for(0, stripes, 1, [&](int64_t s0, int64_t s1) {
+        std::vector<float> scores(size_t(kBlockRows * k));
+        for (int64_t st = s0; st < s1; st++) assign(st * per, std::min(blocks, (st + 1) * per), scores.data(), partial.data() + st * k * dim);
+      });
+    } else {
+      at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+        std::vector<float> scores(size_t(kBlockRows * k));
+        assign(b0, b1, scores.data(), nullptr);
+      });
+    }
   }
+  double inertia = 0;
+  for (int64_t i = 0; i < n; i++) inertia += dp[i];
+  if (sp == nullptr) return Napi::Number::New(env, inertia);
+  for (int64_t i = 0; i < n; i++) cp[lp[i]]++;
+  if (stripes >= 2) {
+    at::parallel_for(0, k * dim, 4096, [&](int64_t e0, int64_t e1) {
+      for (int64_t st = 0; st < stripes; st++) {
+        const double* src = partial.data() + st * k * dim;
+        for (int64_t e = e0; e < e1; e++) sp[e] += src[e];
+      }
+    });
+    return Napi::Number::New(env, inertia);
+  }
+  // Too few rows (or too large k x dim) for stripes: a second pass over the rows, the threads
+  // splitting the columns, each adding every row in order.
+  at::parallel_for(0, dim, 8, [&](int64_t d0, int64_t d1) {
+    for (int64_t i = 0; i < n; i++) {
+      double* dst = sp + lp[i] * dim;
+      const float* src = xp + i * dim;
+      for (int64_t d = d0; d < d1; d++) dst[d] += src[d];
+    }
+  });
   return Napi::Number::New(env, inertia);
 })
 

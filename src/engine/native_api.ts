@@ -56,6 +56,8 @@ export interface NativeBuildInfo {
   config: string;
   parallel: string;
   cuda: boolean;
+  /** Whether the addon itself was compiled with OpenMP (its kernels' at::parallel_for runs on several threads). */
+  openmp: boolean;
 }
 
 /** handle.cc: handle lifetime, metadata, reading values back, and process-wide state. */

@@ -116,6 +116,8 @@ export interface BuildInfo {
   config: string;
   parallel: string;
   cuda: boolean;
+  /** Whether the addon itself was compiled with OpenMP (its kernels' at::parallel_for runs on several threads). */
+  openmp: boolean;
 }
 export function buildInfo(): BuildInfo {
   return N.buildInfo();

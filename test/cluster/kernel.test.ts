@@ -1,7 +1,7 @@
 // The fused k-means kernel (native/src/cluster.cc) against plain loops in float64.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, zeros, empty, tidy, clusterKernels, setNumThreads, getNumThreads, memory } from '../../src/engine/index.js';
+import { tensor, zeros, empty, tidy, clusterKernels, setNumThreads, getNumThreads, memory, buildInfo } from '../../src/engine/index.js';
 import { gaussianBlobs } from './blobs.js';
 
 /** Runs the kernel on x [n, dim] with centroids c [k, dim]; returns plain arrays. */
@@ -24,11 +24,11 @@ function run(x: Float32Array, c: Float32Array, n: number, k: number, dim: number
   });
 }
 
-test('fused kernel: labels, distances, inertia, sums and counts match float64 loops', () => {
-  // 5,040 rows of 64 values: three blocks of rows (2,048 at this width), both threads at work.
-  const b = gaussianBlobs(12, 420, 64, { seed: 3, spread: 4 });
-  const c = gaussianBlobs(1, 12, 64, { seed: 4, spread: 0, std: 4 });
-  const [n, k, dim] = [b.n, 12, 64];
+/** The kernel's results for blobs against plain float64 loops. */
+function checkAgainstLoops(blobs: number, perBlob: number, k: number, dim: number, seed: number): void {
+  const b = gaussianBlobs(blobs, perBlob, dim, { seed, spread: 4 });
+  const c = gaussianBlobs(1, k, dim, { seed: seed + 1, spread: 0, std: 4 });
+  const n = b.n;
   const got = run(b.data, c.data, n, k, dim);
   const sums = new Float64Array(k * dim);
   const counts = new Array<number>(k).fill(0);
@@ -50,6 +50,13 @@ test('fused kernel: labels, distances, inertia, sums and counts match float64 lo
   assert.deepEqual(got.counts, counts);
   got.sums.forEach((s, i) => assert.ok(Math.abs(s - sums[i]!) <= 1e-9 * (1 + Math.abs(sums[i]!)), `sum ${i}: ${s} vs ${sums[i]}`));
   assert.ok(Math.abs(got.inertia - inertia) <= 1e-5 * inertia, `inertia ${got.inertia} vs ${inertia}`);
+}
+
+test('fused kernel: labels, distances, inertia, sums and counts match float64 loops', () => {
+  // 5,040 rows of 64 values, k = 12: 20 blocks of 256 rows in 8 stripes of partial sums.
+  checkAgainstLoops(12, 420, 12, 64, 3);
+  // 1,000 rows, k = 300: too few rows per centroid for stripes; the sums in a second pass.
+  checkAgainstLoops(10, 100, 300, 16, 7);
 });
 
 test('fused kernel: ties go to the first centroid; the result does not depend on the thread count', () => {
@@ -62,14 +69,21 @@ test('fused kernel: ties go to the first centroid; the result does not depend on
   assert.deepEqual(got.counts, [2, 2, 0, 0, 0, 0, 0, 0, 0]);
 
   const b = gaussianBlobs(20, 300, 16, { seed: 5, spread: 3 });
-  const cs = gaussianBlobs(1, 20, 16, { seed: 6, spread: 0, std: 3 });
+  const cs = gaussianBlobs(1, 200, 16, { seed: 6, spread: 0, std: 3 });
+  // Without OpenMP in the addon its parallel_for would run everything on one thread, and this
+  // comparison would hold trivially.
+  assert.equal(buildInfo().openmp, true, 'the addon is compiled with -fopenmp');
   const threads = getNumThreads();
   try {
-    setNumThreads(1);
-    const one = run(b.data, cs.data, b.n, 20, 16);
-    setNumThreads(2);
-    const two = run(b.data, cs.data, b.n, 20, 16);
-    assert.deepEqual(two, one);
+    // 6,000 rows, k = 20 (8 stripes), and 600 rows, k = 200 (the second pass).
+    for (const [rows, k] of [[6000, 20], [600, 200]] as const) {
+      const x = b.data.subarray(0, rows * 16);
+      setNumThreads(1);
+      const one = run(x, cs.data.subarray(0, k * 16), rows, k, 16);
+      setNumThreads(2);
+      const two = run(x, cs.data.subarray(0, k * 16), rows, k, 16);
+      assert.deepEqual(two, one, `${rows} rows, k = ${k}`);
+    }
   } finally {
     setNumThreads(threads);
   }
