@@ -39,9 +39,8 @@ if (existsSync('/usr/bin/python3') && ['convnet_s', 'alexnet_s', 'vgg_s'].includ
   impls.pytorch = ['/usr/bin/python3', [join(root, 'bench/reference/step_pytorch.py'), '--arch', a.arch!, ...common]];
   impls['pytorch, same malloc'] = [impls.pytorch[0], impls.pytorch[1], SAME_MALLOC];
 }
-// The C++ program has convnet_s only.
-if (a.arch === 'convnet_s') {
-  impls.libtorch = [join(root, 'bench/reference/build/step_libtorch'), common];
+if (['convnet_s', 'alexnet_s', 'vgg_s'].includes(a.arch!)) {
+  impls.libtorch = [join(root, 'bench/reference/build/step_libtorch'), ['--arch', a.arch!, ...common]];
   impls['libtorch, same malloc'] = [impls.libtorch[0], impls.libtorch[1], SAME_MALLOC];
 }
 
