@@ -210,13 +210,16 @@ export function checkExperiment(raw: Record<string, unknown>, file: string, base
 
   // --- defaults ---------------------------------------------------------------------------
   const defaults: Partial<Record<MethodStage, Record<string, unknown>>> = {};
+  /** eval or retrievals set to false in defaults: off for the methods that do not name them. */
+  const off = new Set<MethodStage>();
   if (raw.defaults !== undefined) {
     if (!isObject(raw.defaults)) at(['defaults'], 'expected a mapping of stage -> options');
     else {
       known(raw.defaults, STAGE_NAMES, ['defaults'], 'stage');
       for (const [k, v] of Object.entries(raw.defaults)) {
         if (!STAGE_NAMES.includes(k as MethodStage)) continue;
-        if (!isObject(v)) at(['defaults', k], `expected the options of ${k}, got ${JSON.stringify(v)}`);
+        if (v === false && (k === 'eval' || k === 'retrievals')) off.add(k);
+        else if (!isObject(v)) at(['defaults', k], `expected the options of ${k}${k === 'eval' || k === 'retrievals' ? ' or false' : ''}, got ${JSON.stringify(v)}`);
         else {
           defaults[k as MethodStage] = v;
           // Checked here too, for a default no method uses; a problem is reported once.
@@ -246,8 +249,8 @@ export function checkExperiment(raw: Record<string, unknown>, file: string, base
         else method.from = m.from;
       }
       for (const kind of STAGE_NAMES) {
-        // eval and retrievals run for every method unless it says false.
-        const given = m[kind] === undefined && (kind === 'eval' || kind === 'retrievals') ? {} : m[kind];
+        // eval and retrievals run for every method unless it (or defaults) says false.
+        const given = m[kind] === undefined && (kind === 'eval' || kind === 'retrievals') ? !off.has(kind) && {} : m[kind];
         if (given === undefined || given === false) continue;
         if (given !== null && !isObject(given)) {
           at([...mp, kind], `expected the options of ${kind} (a mapping, {} for the defaults${kind === 'eval' || kind === 'retrievals' ? ', or false' : ''}), got ${JSON.stringify(given)}`);

@@ -152,9 +152,17 @@ test('seeds: every method once per seed, each stage that a seed changes keyed by
   assert.throws(() => loadExperiment(file, ['seeds=3']), /seeds: expected a list of distinct integers/);
 });
 
+test('defaults: eval or retrievals false turns them off for the methods that do not name them', () => {
+  const file = tinyExperiment(tmp('off'));
+  const c = loadExperiment(file, ['defaults.retrievals=false', 'methods.hog.retrievals.queries=2']);
+  assert.deepEqual(c.methods.filter((m) => m.stages.retrievals).map((m) => m.name), ['hog']);
+  assert.ok(c.methods.every((m) => m.stages.eval));
+  assert.throws(() => loadExperiment(file, ['defaults.cluster=false']), /defaults\.cluster: expected the options of cluster, got false/);
+});
+
 test('every shipped config loads and plans', () => {
   const files = readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml'));
-  assert.deepEqual(files.sort(), ['ablation-jigsaw.yaml', 'ablation-size.yaml', 'fmnist-64.yaml', 'fmnist-paper.yaml', 'fmnist-quick.yaml', 'folder.yaml', 'imagenet-paper.yaml']);
+  assert.deepEqual(files.sort(), ['ablation-jigsaw.yaml', 'ablation-size.yaml', 'fmnist-64.yaml', 'fmnist-claims.yaml', 'fmnist-paper.yaml', 'fmnist-quick.yaml', 'folder.yaml', 'imagenet-paper.yaml']);
   for (const f of files) {
     const sets = f === 'folder.yaml' ? [`data.train.source=${tmp('images')}`] : [];
     const plan = buildPlan(loadExperiment(join(CONFIGS, f), sets));
