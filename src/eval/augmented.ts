@@ -4,7 +4,7 @@
 // same batch. The test split is read once, without augmentation. The trunk runs on its device; the
 // probes train on the CPU. Same heads, schedule and
 // optimiser as the probes on features extracted once (linear.ts).
-import { F, noGrad, tensor, tidy } from '../engine/index.js';
+import { F, noGrad, tensor, tidy, withPrecision, type Precision } from '../engine/index.js';
 import type { ImageCache } from '../data/cache/index.js';
 import { Compose, RandomCrop, RandomHorizontalFlip } from '../data/augment/index.js';
 import { Loader } from '../data/loader/index.js';
@@ -20,6 +20,8 @@ export interface AugmentedProbeOptions {
   lr: number;
   weightDecay: number;
   seed: number;
+  /** The arithmetic of the trunk's pass (bf16: autocast; the pooled maps and probes are float32). */
+  precision?: Precision;
   quiet?: boolean;
 }
 
@@ -48,10 +50,10 @@ export async function trainAugmentedProbes(
       }
       try {
         tidy(() => {
-          const maps = noGrad(() => model.trunk.features(model.preprocess(batch.images.to(device)).contiguous('channelsLast'), taps));
+          const maps = noGrad(() => withPrecision(o.precision, () => model.trunk.features(model.preprocess(batch.images.to(device)).contiguous('channelsLast'), taps)));
           const y = batch.labels!;
           heads.forEach((h, i) => {
-            const x = noGrad(() => F.adaptiveAvgPool2d(maps.get(h.tap)!, [h.grid, h.grid]).contiguous().flatten(1).to('cpu'));
+            const x = noGrad(() => F.adaptiveAvgPool2d(maps.get(h.tap)!, [h.grid, h.grid]).to('float32').contiguous().flatten(1).to('cpu'));
             stepProbe(probes[i]!, x, y, lr);
           });
         });

@@ -44,7 +44,7 @@ export const evalSchema = z.strictObject({
   }),
   seed: field(z.int().min(0).default(0), { description: 'seed of a random:ARCH network, probe order and low-shot draws', arg: 's' }),
   batchSize: field(z.int().min(1).default(256), { description: 'images per batch of the frozen pass', arg: 'n' }),
-  precision: precisionField('the arithmetic of the frozen pass', "; the features are kept as float32; the probes, kNN, low-shot and --augment's pass stay float32"),
+  precision: precisionField('the arithmetic of the frozen pass', "; --augment's passes too; the features are kept as float32; the probes, kNN and low-shot stay float32"),
   threads: field(z.int().min(1).optional(), { description: "intra-op threads (default: libtorch's)", role: 'control' }),
   device: deviceField('where the frozen network runs (its pass over both splits; with --augment, every epoch)', '; the features come back to the CPU, where the linear probes, kNN and low-shot run'),
   json: field(z.boolean().default(false), { description: 'print the results as JSON', role: 'control' }),

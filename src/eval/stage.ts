@@ -193,7 +193,7 @@ export async function evaluate(protocol: EvalProtocol, options: EvalOptions): Pr
     const run = async (job: EvalJob, part: EvalPart): Promise<void> => {
       const t = performance.now();
       if (job.kind === 'augmented') {
-        part.linear = await trainAugmentedProbes(evalModel!, train, trainLabels, heads.map((_, i) => resident(feats(testFeats, i))), testLabels, classes, { ...probeOptions, quiet });
+        part.linear = await trainAugmentedProbes(evalModel!, train, trainLabels, heads.map((_, i) => resident(feats(testFeats, i))), testLabels, classes, { ...probeOptions, precision: o.precision, quiet });
       } else if (job.kind === 'linear') {
         const mine = job.heads.map((i) => ({ name: heads[i]!.name, dim: heads[i]!.dim, train: feats(trainFeats, i), test: feats(testFeats, i) }));
         const bar = progress(`linear probes (${mine.length} heads${mine.some((h) => h.train.path !== undefined) ? ', streamed' : ''})`, o.epochs * mine.length, { unit: 'head-epoch', quiet });

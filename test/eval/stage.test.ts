@@ -95,6 +95,13 @@ test('--augment: probes trained on augmented images through the frozen trunk', a
   assert.deepEqual(r.results.linear!.map((h) => h.name), ['conv5', 'conv5:gap']);
   for (const h of r.results.linear!) assert.ok(h.top1 > 0.6, `${h.name}: ${h.top1}`);
   assert.equal(r.results.linear![0]!.steps, 3 * Math.floor(512 / 256));
+  // bf16 autocast in the augmented passes: other bits (so it took effect), about the same accuracy.
+  const bf16 = await evaluate('linear', { model: supervised, data: train, test: testSplit, out: tmp('aug16'), taps: ['conv5'], gap: true, epochs: 3, augment: true, precision: 'bf16', quiet: true });
+  for (const [i, h] of bf16.results.linear!.entries()) {
+    const fp32 = r.results.linear![i]!;
+    assert.notEqual(h.trainLoss, fp32.trainLoss, `${h.name}: bf16 computes other bits`);
+    assert.ok(Math.abs(h.top1 - fp32.top1) < 0.05, `${h.name}: bf16 ${h.top1} vs fp32 ${fp32.top1}`);
+  }
   await assert.rejects(evaluate('linear', { features: 'x.npy', testFeatures: 'y.npy', data: train, test: testSplit, out: tmp('aug'), augment: true, quiet: true }), /--augment needs --model|x\.npy/);
 });
 
