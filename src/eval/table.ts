@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { readManifest } from '../artifacts/manifest.js';
 import type { EvalResults } from './stage.js';
+import { markdownTable } from '../util/markdown.js';
 
 export interface TableRow {
   model: string;
@@ -77,10 +78,7 @@ export function resultCells(r: Pick<EvalResults, 'linear' | 'knn' | 'lowshot'>):
 export function formatTable(t: ResultsTable, style: 'text' | 'markdown'): string {
   const head = ['model', ...t.columns];
   const body = t.rows.map((r) => [r.model, ...t.columns.map((c) => r.cells[c] ?? '')]);
-  if (style === 'markdown') {
-    const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-    return [line(head), line(head.map((_, i) => (i === 0 ? '---' : '---:'))), ...body.map(line)].join('\n');
-  }
+  if (style === 'markdown') return markdownTable(head, body);
   const table = new Table({ head, style: { head: [], border: [] }, colAligns: head.map((_, i) => (i === 0 ? 'left' : 'right')) });
   for (const b of body) table.push(b);
   return table.toString();

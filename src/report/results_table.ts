@@ -4,6 +4,7 @@
 // Accuracies in percent. With seeds every figure is the mean over the seeds, ± their sample
 // standard deviation (low-shot: of each seed's mean over its draws).
 import type { ExperimentResults, MethodResults, SeedResults } from '../artifacts/experiment.js';
+import { markdownTable } from '../util/markdown.js';
 
 export interface MethodRow {
   method: string;
@@ -123,4 +124,10 @@ export function tableCells(t: PaperTable): { head: string[]; rows: string[][] } 
     ...(t.hasNmi ? [withSpread(r.nmi, r.spread?.nmi, 3)] : []),
   ]);
   return { head, rows };
+}
+
+/** The table as Markdown, as docs/results.md shows it. */
+export function markdownResults(r: ExperimentResults): string {
+  const { head, rows } = tableCells(paperTable(r));
+  return markdownTable(head, rows);
 }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selfsup } from '../helpers/cli.js';
 import { tempFolders } from '../helpers/tmp.js';
-import { writeExperiment } from './fixture.js';
+import { EXPECTED_TABLE, writeExperiment } from './fixture.js';
 
 const tmp = tempFolders('report-cli');
 
@@ -23,6 +23,17 @@ test('selfsup report DIR writes DIR/report.html, or --out; a wrong folder is nam
   const bad = selfsup(['report', tmp('empty')]);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^selfsup: .*empty-\d+: not an experiment folder \(no results\.json/);
+});
+
+test('selfsup report DIR --markdown prints the results table as Markdown and writes nothing', () => {
+  const dir = tmp('md');
+  writeExperiment(dir);
+  const r = selfsup(['report', dir, '--markdown']);
+  assert.equal(r.status, 0, r.stderr);
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const expected = [line(EXPECTED_TABLE.head), line(EXPECTED_TABLE.head.map((_, i) => (i ? '---:' : '---'))), ...EXPECTED_TABLE.rows.map(line)];
+  assert.deepEqual(r.stdout.trimEnd().split('\n'), expected);
+  assert.equal(existsSync(join(dir, 'report.html')), false);
 });
 
 test('writing a report loads neither libtorch nor the native addon', () => {
