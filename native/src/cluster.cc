@@ -215,7 +215,7 @@ OP(nearestCentroidsInto, {
   // Sums go to stripes of consecutive blocks, each with its own [k, dim] partial sums, added in
   // stripe order: their number depends on the sizes only (at most 16, each at least 2k rows,
   // 64 MiB of partials in all), so the sums do not depend on the number of threads.
-  const int64_t stripes = sp == nullptr ? 0 : std::min({int64_t(8), blocks, n / (2 * k), (int64_t(64) << 20) / (k * dim * 8)});
+  const int64_t stripes = sp == nullptr ? 0 : std::min({int64_t(16), blocks, n / (2 * k), (int64_t(64) << 20) / (k * dim * 8)});
   std::vector<double> partial(stripes >= 2 ? size_t(stripes * k * dim) : 0, 0.0);
   {
     SingleThreadedBlas single;
