@@ -7,7 +7,8 @@
 Runs Lloyd iterations (scikit-learn: KMeans(algorithm='lloyd', tol=0, n_init=1);
 faiss: faiss.Kmeans with every row used for training), writes the final centroids as
 float32 K x D, and prints one JSON line: method, seconds (training only, data already in
-memory), iterations, and the library's own last inertia figure. The caller recomputes the
+memory, after a warm-up run on a few rows for scikit-learn), iterations, and the library's own
+last inertia figure. The caller recomputes the
 inertia of every method's centroids in one place, so the libraries' figures are only for
 reference.
 """
@@ -39,6 +40,9 @@ if args.method == "sklearn":
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=args.threads):
+        # Warm-up, as bench/kmeans.ts does for selfsup: 2 iterations on the first max(4K, 2,048) rows.
+        w = min(x.shape[0], max(4 * args.k, 2048))
+        KMeans(n_clusters=args.k, init="random", n_init=1, max_iter=2, tol=0.0, algorithm="lloyd", random_state=0).fit(x[:w])
         km = KMeans(n_clusters=args.k, init=given if given is not None else args.init, n_init=1,
                     max_iter=args.iters, tol=0.0, algorithm="lloyd", random_state=args.seed)
         t0 = time.perf_counter()
