@@ -81,6 +81,30 @@ export function initProcessGroup(e: DistEnv, o: { threads?: number } = {}): void
     throw new DistributedError(`${me}: connecting the ranks failed: ${(err as Error).message}`);
   }
   current = { ...e, records: records as RankRecord[] };
+  process.once('exit', leaveStore);
+}
+
+/**
+ * At a clean exit: every rank says it has left, and rank 0, which hosts the store, stays until
+ * every other rank has left (or ended, or the group's timeout passed), so that a rank still
+ * reading the last values it gathered does not lose the store in the middle (connection reset).
+ * After a failure rank 0 leaves at once: the others may be waiting for it.
+ */
+function leaveStore(code: number): void {
+  const g = current;
+  if (!g || g.worldSize === 1) return;
+  try {
+    N.storeSet(`left/${g.rank}`, '1');
+    if (g.rank !== 0 || code !== 0) return;
+    const host = hostname();
+    const deadline = Date.now() + g.timeoutMs;
+    for (let r = 1; r < g.worldSize; r++) {
+      const local = g.records[r]!.host === host;
+      while (!N.storeCheck([`left/${r}`]) && !(local && ended(g.records[r]!.pid)) && Date.now() < deadline) sleep(10);
+    }
+  } catch {
+    // The store is gone already: nothing to wait for.
+  }
 }
 
 let agreements = 0;
