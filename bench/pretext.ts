@@ -1,7 +1,8 @@
-// Pretext training throughput (jigsaw++ by default) of selfsup against PyTorch (Debian
-// python3-torch) for the same networks and puzzle recipe, in the same run: each round runs both
-// programs (fresh processes, order alternating); medians of the rounds are compared.
-//   node dist/bench/pretext.js [--task jigsaw++|jigsaw|rotation] [--archs alexnet_s,vgg_s] [--batch 128] [--steps 20] [--rounds 3] [--threads 2]
+// Pretext training throughput (jigsaw++ by default; or rotation, or cluster classification's
+// step) of selfsup against PyTorch (Debian python3-torch) for the same networks and recipe, in
+// the same run: each round runs both programs (fresh processes, order alternating); medians of
+// the rounds are compared.
+//   node dist/bench/pretext.js [--task jigsaw++|jigsaw|rotation|cluster] [--clusters 100] [--archs alexnet_s,vgg_s] [--batch 128] [--steps 20] [--rounds 3] [--threads 2]
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: a } = parseArgs({
   options: {
     task: { type: 'string', default: 'jigsaw++' },
+    clusters: { type: 'string', default: '100' },
     archs: { type: 'string', default: 'alexnet_s,vgg_s' },
     batch: { type: 'string', default: '128' },
     steps: { type: 'string', default: '20' },
@@ -23,13 +25,14 @@ const { values: a } = parseArgs({
 interface Timing { msPerStep: number; imagesPerSec: number; tilesPerSec: number }
 const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)]!;
 
-const what = a.task === 'rotation' ? `${4 * Number(a.batch)} rotated images` : `${9 * Number(a.batch)} tiles of 9 px`;
+const jigsaw = a.task!.startsWith('jigsaw');
+const what = a.task === 'rotation' ? `${4 * Number(a.batch)} rotated images` : a.task === 'cluster' ? `augmented, ${a.clusters} clusters` : `${9 * Number(a.batch)} tiles of 9 px`;
 console.log(`${a.task}, batch ${a.batch} images (${what}), ${a.threads} threads; median of ${a.rounds} rounds of ${a.steps} steps`);
 for (const arch of a.archs!.split(',')) {
-  const common = ['--task', a.task!, '--arch', arch, '--batch', a.batch!, '--steps', a.steps!, '--warmup', a.warmup!, '--threads', a.threads!];
+  const common = ['--task', a.task!, '--clusters', a.clusters!, '--arch', arch, '--batch', a.batch!, '--steps', a.steps!, '--warmup', a.warmup!, '--threads', a.threads!];
   const impls: Record<string, [string, string[]]> = {
     selfsup: [process.execPath, [join(root, 'dist/bench/selfsup_worker.js'), 'pretext', JSON.stringify({
-      task: a.task, arch, batch: Number(a.batch), steps: Number(a.steps), warmup: Number(a.warmup), threads: Number(a.threads),
+      task: a.task, clusters: Number(a.clusters), arch, batch: Number(a.batch), steps: Number(a.steps), warmup: Number(a.warmup), threads: Number(a.threads),
     })]],
     pytorch: ['/usr/bin/python3', [join(root, 'bench/reference/pretext_pytorch.py'), ...common]],
   };
@@ -52,6 +55,6 @@ for (const arch of a.archs!.split(',')) {
     if (!runs[n]!.length) continue;
     const m = ms(n);
     const ips = (Number(a.batch) * 1000) / m;
-    console.log(`${arch.padEnd(10)} ${n.padEnd(8)} ${m.toFixed(1).padStart(7)} ms/step ${ips.toFixed(0).padStart(6)} images/s ${a.task === 'rotation' ? '' : `${(ips * 9).toFixed(0).padStart(7)} tiles/s`}   ${n}/pytorch images/s ${(base / m).toFixed(3)}x   (runs: ${runs[n]!.map((t) => t.msPerStep.toFixed(0)).join(' ')})`);
+    console.log(`${arch.padEnd(10)} ${n.padEnd(8)} ${m.toFixed(1).padStart(7)} ms/step ${ips.toFixed(0).padStart(6)} images/s ${!jigsaw ? '' : `${(ips * 9).toFixed(0).padStart(7)} tiles/s`}   ${n}/pytorch images/s ${(base / m).toFixed(3)}x   (runs: ${runs[n]!.map((t) => t.msPerStep.toFixed(0)).join(' ')})`);
   }
 }

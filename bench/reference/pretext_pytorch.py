@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Times jigsaw / jigsaw++ / rotation training steps in PyTorch, for comparison with `selfsup bench pretext`.
+"""Times jigsaw / jigsaw++ / rotation / cluster-classification training steps in PyTorch, for comparison with `selfsup bench pretext`.
 
 Run with Debian's python3-torch:
   /usr/bin/python3 bench/reference/pretext_pytorch.py --task jigsaw++ --arch alexnet_s --batch 128 --threads 2
@@ -9,8 +9,12 @@ src/pretext/cfn.ts) and the same puzzle recipe (src/pretext/jigsaw.ts): 30 px ra
 jigsaw++: 0, 1 or 2 tiles (uniformly) from another image of the batch; tiles gathered with one
 index_select, each normalised to zero mean and unit variance. Random choices are drawn with
 numpy (as selfsup draws them in JS), pixels are moved by torch.
-One step: images (uint8 [B, C, 32, 32], fixed) / 255 -> puzzles -> forward, mean cross-entropy,
-backward, SGD (lr 0.01, momentum 0.9). Prints one JSON line.
+Rotation: the zoo net with 4 outputs on the batch's 4 rotations (torch.rot90). Cluster
+classification: the zoo net with K outputs (--clusters) on the batch augmented as
+src/transfer/train.ts does (src/data/augment: zero padding 2, one random 32 px window per image,
+a horizontal flip with probability 1/2, normalise), fixed random labels.
+One step: images (uint8 [B, C, 32, 32], fixed) / 255 -> puzzles / rotations / augmentation ->
+forward, mean cross-entropy, backward, SGD (lr 0.01, momentum 0.9). Prints one JSON line.
 """
 import argparse
 import json
@@ -80,6 +84,17 @@ def rotations(images):
     return x, torch.arange(4).repeat_interleave(b)
 
 
+def augment(images, rng, padding=2, mean=0.5, std=0.25):
+    """images [B, C, S, S] -> a random S x S window of each zero-padded image, flipped with p = 1/2, normalised."""
+    b, _, h, w = images.shape
+    top = torch.from_numpy(rng.integers(0, 2 * padding + 1, b))
+    left = torch.from_numpy(rng.integers(0, 2 * padding + 1, b))
+    flip = torch.from_numpy(rng.random(b) < 0.5).view(b, 1, 1, 1)
+    windows = nn.functional.pad(images, [padding] * 4).unfold(2, h, 1).unfold(3, w, 1)  # [B, C, 2p+1, 2p+1, h, w]
+    x = windows[torch.arange(b), :, top, left]
+    return (torch.where(flip, x.flip(3), x) - mean) / std
+
+
 def puzzles(images, perms, occlusion, rng, crop=30, tile=9):
     """images float [B, C, H, W] -> tiles [B * 9, C, tile, tile], labels [B]."""
     b, c, h, w = images.shape
@@ -109,7 +124,8 @@ def puzzles(images, perms, occlusion, rng, crop=30, tile=9):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--task", choices=["jigsaw", "jigsaw++", "rotation"], default="jigsaw++")
+    p.add_argument("--task", choices=["jigsaw", "jigsaw++", "rotation", "cluster"], default="jigsaw++")
+    p.add_argument("--clusters", type=int, default=100)
     p.add_argument("--arch", choices=["alexnet_s", "vgg_s"], default="alexnet_s")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--steps", type=int, default=20)
@@ -123,7 +139,11 @@ def main():
     rng = np.random.default_rng(0)
     perms = np.stack([rng.permutation(TILES) for _ in range(100)])  # the set's content does not change the cost
     occlusion = [1 / 3, 1 / 3, 1 / 3] if a.task == "jigsaw++" else [1.0]
-    model = ZooNet(a.arch, a.channels, 4) if a.task == "rotation" else CFN(a.arch, a.channels, len(perms))
+    if a.task in ("rotation", "cluster"):
+        model = ZooNet(a.arch, a.channels, 4 if a.task == "rotation" else a.clusters)
+    else:
+        model = CFN(a.arch, a.channels, len(perms))
+    cluster_labels = torch.randint(0, a.clusters, (a.batch,))
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     images = torch.randint(0, 256, (a.batch, a.channels, 32, 32), dtype=torch.uint8)
@@ -131,6 +151,8 @@ def main():
     def step():
         if a.task == "rotation":
             x, labels = rotations(images.float() / 255)
+        elif a.task == "cluster":
+            x, labels = augment(images.float() / 255, rng), cluster_labels
         else:
             x, labels = puzzles(images.float() / 255, perms, occlusion, rng)
         opt.zero_grad(set_to_none=True)

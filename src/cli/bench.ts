@@ -18,11 +18,11 @@ export function benchCommand(): Command {
     }),
   );
   bench.addCommand(
-    stageCommand('pretext', 'time jigsaw / jigsaw++ training steps (puzzle making included) on random 32 px images', pretextBenchSchema, (o) => {
+    stageCommand('pretext', 'time jigsaw / jigsaw++ / rotation / cluster-classification training steps (puzzles, rotations or augmentation included) on random 32 px images', pretextBenchSchema, (o) => {
       if (o.threads) setNumThreads(o.threads);
       const r = benchPretext(o);
       if (o.json) console.log(JSON.stringify(r));
-      else console.log(`${r.task} ${r.arch} batch ${r.batch} on ${r.threads} threads: ${r.msPerStep.toFixed(1)} ms/step, ${r.imagesPerSec.toFixed(0)} images/s, ${r.tilesPerSec.toFixed(0)} tiles/s`);
+      else console.log(`${r.task} ${r.arch} batch ${r.batch} on ${r.threads} threads: ${r.msPerStep.toFixed(1)} ms/step, ${r.imagesPerSec.toFixed(0)} images/s${r.task.startsWith('jigsaw') ? `, ${r.tilesPerSec.toFixed(0)} tiles/s` : ''}`);
     }),
   );
   return bench;
