@@ -102,15 +102,19 @@ function worker(): void {
   console.log(JSON.stringify({ seconds, iterations: r.iterations, threads: getNumThreads() }));
 }
 
-/** Whether python3-faiss is installed (the bench leaves faiss out, saying so, when it is not). */
+let faissFound: boolean | undefined;
+/** Whether python3-faiss is installed (the bench leaves faiss out, saying so once, when it is not). */
 function hasFaiss(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import faiss'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    console.log('faiss: not installed (Debian python3-faiss), left out');
-    return false;
+  if (faissFound === undefined) {
+    try {
+      execFileSync('/usr/bin/python3', ['-c', 'import faiss'], { stdio: 'ignore' });
+      faissFound = true;
+    } catch {
+      console.log('faiss: not installed (Debian python3-faiss), left out');
+      faissFound = false;
+    }
   }
+  return faissFound;
 }
 
 const median = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)]!;
