@@ -162,7 +162,7 @@ test('defaults: eval or retrievals false turns them off for the methods that do 
 
 test('every shipped config loads and plans', () => {
   const files = readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml'));
-  assert.deepEqual(files.sort(), ['ablation-jigsaw.yaml', 'ablation-size.yaml', 'fmnist-64.yaml', 'fmnist-claims.yaml', 'fmnist-paper.yaml', 'fmnist-quick.yaml', 'folder.yaml', 'imagenet-paper.yaml']);
+  assert.deepEqual(files.sort(), ['ablation-jigsaw.yaml', 'ablation-size.yaml', 'ablation-transfer.yaml', 'fmnist-64.yaml', 'fmnist-claims.yaml', 'fmnist-paper.yaml', 'fmnist-quick.yaml', 'folder.yaml', 'imagenet-paper.yaml']);
   for (const f of files) {
     const sets = f === 'folder.yaml' ? [`data.train.source=${tmp('images')}`] : [];
     const plan = buildPlan(loadExperiment(join(CONFIGS, f), sets));
