@@ -143,7 +143,7 @@ def main():
         model = ZooNet(a.arch, a.channels, 4 if a.task == "rotation" else a.clusters)
     else:
         model = CFN(a.arch, a.channels, len(perms))
-    cluster_labels = torch.randint(0, a.clusters, (a.batch,))
+    cluster_labels = torch.randint(0, a.clusters, (a.batch,)) if a.task == "cluster" else None
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     images = torch.randint(0, 256, (a.batch, a.channels, 32, 32), dtype=torch.uint8)

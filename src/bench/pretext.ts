@@ -53,7 +53,7 @@ export function benchPretext(o: z.output<typeof pretextBenchSchema>): PretextBen
   manualSeed(0);
   const images = randint(0, 256, [o.batch, o.channels, 32, 32], { dtype: 'uint8' }).keep();
   let model: Module, batch: () => { x: Tensor; y: Tensor };
-  let labels: Tensor | undefined; // task cluster's
+  const labels = o.task === 'cluster' ? randint(0, o.clusters, [o.batch], { dtype: 'int64' }).keep() : undefined;
   if (o.task === 'rotation') {
     // The zoo net with 4 outputs on the batch's 4 rotations (4B images a step).
     model = getArch(o.arch).build(4, o.channels);
@@ -63,10 +63,9 @@ export function benchPretext(o: z.output<typeof pretextBenchSchema>): PretextBen
     };
   } else if (o.task === 'cluster') {
     model = getArch(o.arch).build(o.clusters, o.channels);
-    const y = (labels = randint(0, o.clusters, [o.batch], { dtype: 'int64' }).keep());
     const { transform } = classificationTransforms({ cropPadding: 2, flip: true }, new Normalize(0.5, 0.25));
     let n = 0;
-    batch = () => ({ x: transform.apply(images.float().div(255), new Rng(n++)), y });
+    batch = () => ({ x: transform.apply(images.float().div(255), new Rng(n++)), y: labels! });
   } else {
     const perms = generatePermutations({ count: 100, seed: 0 }).permutations;
     model = new ContextFreeNetwork(o.arch, o.channels, perms.length);
