@@ -82,11 +82,13 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
   const print = main ? o.print ?? ((l: string) => void process.stdout.write(l + '\n')) : () => {};
   const config: ExperimentConfig = loadExperiment(o.config, [...(o.set ?? []), ...(o.seeds ? [`seeds=[${o.seeds.join(', ')}]`] : [])]);
   const plan = buildPlan(config, o.only);
+  // results.json and the report cover every method: with --only, the others as their stages stand.
+  const whole = o.only ? buildPlan(config) : plan;
   const dir = resolve(o.out ?? join('runs', config.name));
   checkSameOnAllRanks('the experiment\'s stages', `${dir} ${plan.stages.map((s) => s.id).join(' ')}`);
   const ctx: StageContext = { dir, stages: new Map(plan.stages.map((s) => [s.id, s])), quiet: (o.quiet ?? false) || !main, ...(o.device ? { device: o.device } : {}) };
   const done = new Map<string, StageDone>();
-  for (const s of plan.stages) {
+  for (const s of whole.stages) {
     const d = finishedStage(ctx, s);
     if (d) done.set(s.id, d);
   }
@@ -96,7 +98,8 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
   const width = Math.max(...plan.stages.map((s) => s.id.length));
   const line = (i: number, s: PlannedStage, state: string) => `[${String(i + 1).padStart(String(plan.stages.length).length)}/${plan.stages.length}] ${s.id.padEnd(width)}  ${state}`;
   const methods = new Set(plan.methods.map((m) => m.name)).size;
-  log(`experiment ${config.name}: ${methods} methods${config.seeds ? ` x ${config.seeds.length} seeds (${config.seeds.join(', ')})` : ''}, ${plan.stages.length} stages (${done.size} finished, ${plan.stages.length - done.size} to run) in ${relative(process.cwd(), dir) || '.'}`);
+  const finishedHere = plan.stages.filter((s) => done.has(s.id)).length;
+  log(`experiment ${config.name}: ${methods} methods${config.seeds ? ` x ${config.seeds.length} seeds (${config.seeds.join(', ')})` : ''}, ${plan.stages.length} stages (${finishedHere} finished, ${plan.stages.length - finishedHere} to run) in ${relative(process.cwd(), dir) || '.'}`);
   plan.stages.forEach((s, i) => log(line(i, s, `${done.has(s.id) ? 'reused ' : 'waiting'}  ${what(s)}  (${s.methods.join(', ')})`)));
   const result: RunExperimentResult = { dir, plan, failed: [], skipped: [], interrupted: false };
   if (o.dryRun) return result;
@@ -115,11 +118,11 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
     if (o.threads) setNumThreads(o.threads);
     if (main) copyFileSync(resolve(o.config), join(dir, 'experiment.yaml'));
     const started = new Date().toISOString();
-    const records = new Map<string, StageRecord>(plan.stages.map((s) => [s.id, stageRecord(s, done.has(s.id) ? 'reused' : 'waiting', done.get(s.id) ?? null)]));
+    const records = new Map<string, StageRecord>(whole.stages.map((s) => [s.id, stageRecord(s, done.has(s.id) ? 'reused' : 'waiting', done.get(s.id) ?? null)]));
     // Rank 0 alone knows every stage's figures (the others skip the stages it runs alone).
     const save = () => {
       if (!main) return null;
-      const r = experimentResults(config, plan, records, done, { started, threads: getNumThreads() });
+      const r = experimentResults(config, whole, records, done, { started, threads: getNumThreads() });
       writeResults(dir, r);
       return r;
     };
