@@ -99,7 +99,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
   const line = (i: number, s: PlannedStage, state: string) => `[${String(i + 1).padStart(String(plan.stages.length).length)}/${plan.stages.length}] ${s.id.padEnd(width)}  ${state}`;
   const methods = new Set(plan.methods.map((m) => m.name)).size;
   const finishedHere = plan.stages.filter((s) => done.has(s.id)).length;
-  log(`experiment ${config.name}: ${methods} methods${config.seeds ? ` x ${config.seeds.length} seeds (${config.seeds.join(', ')})` : ''}, ${plan.stages.length} stages (${finishedHere} finished, ${plan.stages.length - finishedHere} to run) in ${relative(process.cwd(), dir) || '.'}`);
+  log(`experiment ${config.name}: ${methods} method${methods === 1 ? '' : 's'}${config.seeds ? ` x ${config.seeds.length} seed${config.seeds.length === 1 ? '' : 's'} (${config.seeds.join(', ')})` : ''}, ${plan.stages.length} stages (${finishedHere} finished, ${plan.stages.length - finishedHere} to run) in ${relative(process.cwd(), dir) || '.'}`);
   plan.stages.forEach((s, i) => log(line(i, s, `${done.has(s.id) ? 'reused ' : 'waiting'}  ${what(s)}  (${s.methods.join(', ')})`)));
   const result: RunExperimentResult = { dir, plan, failed: [], skipped: [], interrupted: false };
   if (o.dryRun) return result;

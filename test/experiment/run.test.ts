@@ -101,7 +101,7 @@ test('a second run trains nothing and gives the same results', () => {
 test('--only runs those methods; results.json still holds every method, the others as their stages stand', () => {
   const r = run(['--out', straight, '--only', 'hog']);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /1 methods, (\d+) stages \(\1 finished, 0 to run\)/);
+  assert.match(r.stderr, /1 method, (\d+) stages \(\1 finished, 0 to run\)/);
   const again = readExperimentResults(straight);
   assert.deepEqual(Object.keys(again.methods), ['rotation', 'cc_rotation', 'hog', 'cc_hog']);
   assert.equal(again.complete, true);
