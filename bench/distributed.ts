@@ -7,10 +7,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { values: a } = parseArgs({
+const a = benchArgs(import.meta.url, {
   options: { batch: { type: 'string', default: '64' }, steps: { type: 'string', default: '20' }, warmup: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' } },
 });
 const B = Number(a.batch);

@@ -8,15 +8,15 @@ import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { manualSeed, setNumThreads, tidy } from '../src/engine/index.js';
 import { prepareCache } from '../src/data/index.js';
 import { buildTrunk } from '../src/models/index.js';
 import { saveSafetensors } from '../src/io/index.js';
 import { evaluate } from '../src/eval/index.js';
+import { benchArgs } from './args.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { values: a } = parseArgs({
+const a = benchArgs(import.meta.url, {
   options: {
     threads: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '1' },

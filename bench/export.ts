@@ -4,14 +4,14 @@
 // Rounds alternate the order; medians of the rounds are compared.
 //   node dist/bench/export.js [--batch 256] [--batches 8] [--rounds 3] [--threads 2] [--channels 1]
 import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import { rand, setNumThreads, tidy } from '../src/engine/index.js';
 import { buildSeededTrunk } from '../src/models/index.js';
 import { parseSource } from '../src/features/index.js';
 import { onnxModel } from '../src/export/index.js';
+import { benchArgs } from './args.js';
 
-const { values: a } = parseArgs({
+const a = benchArgs(import.meta.url, {
   options: {
     batch: { type: 'string', default: '256' },
     batches: { type: 'string', default: '8' },

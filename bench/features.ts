@@ -7,13 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { rand, setNumThreads, tidy, type Tensor } from '../src/engine/index.js';
 import { parseSource, type FeatureSource } from '../src/features/index.js';
+import { benchArgs } from './args.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCRIPT = join(root, 'bench/reference/features_pytorch.py');
-const { values: a } = parseArgs({
+const a = benchArgs(import.meta.url, {
   options: {
     batch: { type: 'string', default: '256' },
     batches: { type: 'string', default: '10' },

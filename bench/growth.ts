@@ -9,11 +9,11 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { renderSvg } from '../src/report/charts.js';
+import { benchArgs } from './args.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '1' }, iters: { type: 'string', default: '3' }, svg: { type: 'string' } } });
+const a = benchArgs(import.meta.url, { options: { rounds: { type: 'string', default: '1' }, iters: { type: 'string', default: '3' }, svg: { type: 'string' } } });
 const rounds = Number(a.rounds), iters = Number(a.iters);
 const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)]!;
 const worker = (what: string, o: object) => JSON.parse(execFileSync(process.execPath, [join(root, 'dist/bench/growth_worker.js'), what, JSON.stringify(o)], { encoding: 'utf8' }).trim().split('\n').pop()!) as Record<string, number>;

@@ -23,14 +23,14 @@ import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { tensor, tidy, setNumThreads, getNumThreads, type Tensor } from '../src/engine/index.js';
 import { readNpy, writeNpy } from '../src/io/npy.js';
 import { kmeans, randomInit, loadFeatures } from '../src/cluster/index.js';
 import { Rng } from '../src/data/rng.js';
+import { benchArgs } from './args.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { values: a } = parseArgs({
+const a = benchArgs(import.meta.url, {
   options: {
     size: { type: 'string', default: 'small' },
     rounds: { type: 'string', default: '3' },

@@ -11,15 +11,15 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { dispose, tidy, getNumThreads, F, manualSeed, type Tensor } from '../src/engine/index.js';
 import { getArch } from '../src/models/index.js';
 import { SGD } from '../src/optim/index.js';
 import { openCache, prepareCache } from '../src/data/cache/index.js';
 import { Loader, type ImageSource } from '../src/data/loader/index.js';
 import { Compose, RandomCrop, RandomHorizontalFlip, Normalize } from '../src/data/augment/index.js';
+import { benchArgs } from './args.js';
 
-const { values: args } = parseArgs({
+const args = benchArgs(import.meta.url, {
   options: {
     batch: { type: 'string', default: '128' },
     batches: { type: 'string', default: '469' },

@@ -1,10 +1,10 @@
 // Permutation-set generation time (run by hand: node dist/bench/permutations.js [--seed S]).
 // Times N=100, N=701 with minimum Hamming distance 3, and N=1000, each from a fresh process
 // state except for the one-off tables of all 9! permutations, which are built (and timed) first.
-import { parseArgs } from 'node:util';
 import { allPermutations, generatePermutations } from '../src/pretext/permutations.js';
+import { benchArgs } from './args.js';
 
-const { values: args } = parseArgs({ options: { seed: { type: 'string', default: '0' } } });
+const args = benchArgs(import.meta.url, { options: { seed: { type: 'string', default: '0' } } });
 const seed = Number(args.seed);
 
 let t0 = performance.now();

@@ -6,10 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { values: a } = parseArgs({
+const a = benchArgs(import.meta.url, {
   options: {
     task: { type: 'string', default: 'jigsaw++' },
     clusters: { type: 'string', default: '100' },

@@ -7,10 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { values: a } = parseArgs({
+const a = benchArgs(import.meta.url, {
   options: {
     arch: { type: 'string', default: 'convnet_s' },
     batch: { type: 'string', default: '128' },
