@@ -19,7 +19,8 @@ export interface MethodRow {
   /** 'N=10' -> mean and std of top-1 % (std NaN for one draw). */
   lowshot: Record<string, { mean: number; std: number }>;
   nmi?: number;
-  /** With seeds: how many seeds have figures, and the std over them of each figure above
+  /** With seeds: how many seeds the figures come from (those evaluated; before any is, those
+   *  clustered), and the std over them of each figure above
    *  (keys 'tap:NAME', 'gap', 'knn:k=K', 'nmi'; low-shot's std is in `lowshot`). */
   seeds?: number;
   spread?: Record<string, number>;
@@ -71,7 +72,11 @@ export function paperTable(r: ExperimentResults): PaperTable {
   const add = (list: string[], c: string) => void (list.includes(c) || list.push(c));
   const rows = Object.entries(r.methods).map(([method, m]): MethodRow => {
     const row: MethodRow = { method, label: m.label, status: m.status, taps: {}, knn: {}, lowshot: {} };
-    const runs = (m.seeds ? Object.values(m.seeds) : [m]).map(figures).filter((f) => Object.keys(f.values).length || Object.keys(f.lowshot).length);
+    const all = (m.seeds ? Object.values(m.seeds) : [m]).map(figures).filter((f) => Object.keys(f.values).length || Object.keys(f.lowshot).length);
+    // A row's figures all come from the same seeds: those evaluated, when any is (a seed whose
+    // clusters are made but whose target is not yet evaluated adds nothing, not even its NMI).
+    const evaluated = all.filter((f) => Object.keys(f.values).some((k) => k !== 'nmi') || Object.keys(f.lowshot).length);
+    const runs = evaluated.length ? evaluated : all;
     const keys = [...new Set(runs.flatMap((f) => Object.keys(f.values)))];
     const values: Record<string, number> = {};
     const spread: Record<string, number> = {};

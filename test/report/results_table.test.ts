@@ -1,4 +1,4 @@
-// The paper's table over seeds: every figure the mean over the seeds that have it, ± the sample
+// The paper's table over seeds: every figure the mean over the seeds evaluated, ± the sample
 // standard deviation, values worked out by hand; a method without seeds keeps its draws' spread.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,6 +34,19 @@ test('with seeds: mean ± sample std over the seeds that have figures; low-shot 
   const { head, rows } = tableCells(t);
   assert.deepEqual(head, ['method', 'conv5', 'GAP (conv5)', 'kNN k=20', 'low-shot N=10', 'NMI']);
   assert.deepEqual(rows[0], ['cc: CC (3 seeds)', '92.0 ± 2.0', '77.0 ± 2.0', '82.0 ± 2.0', '75.0 ± 4.0', '0.520 ± 0.020']);
+});
+
+test('a seed with clusters but no evaluation yet adds nothing to the row, not even its NMI', () => {
+  const s0 = run(0.9, 0.75, 0.8, [0.7, 0.72], 0.5);
+  const clustered: SeedResults = { stages: {}, status: 'partial', clusters: { k: 4, n: 100, sizes: [25, 25, 25, 25], nmi: 0.7 } };
+  const row = paperTable(results({ cc: { label: 'CC', ...s0, status: 'partial', seeds: { 0: s0, 1: clustered } } })).rows[0]!;
+  assert.equal(row.seeds, 1);
+  assert.equal(row.nmi, 0.5);
+  assert.ok(Number.isNaN(row.spread!.nmi!), 'one seed: no spread');
+  // Only clustered so far: the NMI is the row.
+  const only = paperTable(results({ cc: { label: 'CC', ...clustered, seeds: { 1: clustered } } })).rows[0]!;
+  assert.equal(only.seeds, 1);
+  assert.equal(only.nmi, 0.7);
 });
 
 test('one seed has no spread; without seeds a row is its one run, low-shot ± its draws', () => {
