@@ -17,8 +17,8 @@ function usage(file: string): string {
 }
 
 /** parseArgs for the script at `scriptUrl` (its import.meta.url). An option whose default is a
- *  number must be given a number. */
-export function benchArgs<const T extends ParseArgsConfig & { options: NonNullable<ParseArgsConfig['options']> }>(scriptUrl: string, config: T): ReturnType<typeof parseArgs<T>>['values'] {
+ *  number must be given a number; one named in `choices` one of its words. */
+export function benchArgs<const T extends ParseArgsConfig & { options: NonNullable<ParseArgsConfig['options']> }>(scriptUrl: string, config: T, choices: Record<string, readonly string[]> = {}): ReturnType<typeof parseArgs<T>>['values'] {
   const file = fileURLToPath(scriptUrl);
   const fail = (message: string): never => {
     process.stderr.write(`bench/${basename(file, '.js')}: ${message}\n\n${usage(file)}\n`);
@@ -39,6 +39,8 @@ export function benchArgs<const T extends ParseArgsConfig & { options: NonNullab
     const numeric = typeof o.default === 'string' && o.default !== '' && Number.isFinite(Number(o.default));
     const v = values[name];
     if (numeric && typeof v === 'string' && !Number.isFinite(Number(v))) fail(`--${name} expects a number, got '${v}'`);
+    const words = choices[name];
+    if (words && typeof v === 'string' && !words.includes(v)) fail(`--${name} expects ${words.join(' or ')}, got '${v}'`);
   }
   return values as ReturnType<typeof parseArgs<T>>['values'];
 }

@@ -3,6 +3,8 @@
 // run. Each round times selfsup in this process and the reference in a fresh one (order
 // alternating); medians of the rounds are compared.
 //   node dist/bench/features.js [--batch 256] [--batches 10] [--rounds 3] [--threads 2] [--channels 1] [--pool none]
+//                               [--precision fp32|bf16] [--only net|hog|all]
+// --precision bf16: the networks' pass under autocast to bfloat16 on both sides (rows float32).
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,11 +23,13 @@ const a = benchArgs(import.meta.url, {
     threads: { type: 'string', default: '2' },
     channels: { type: 'string', default: '1' },
     pool: { type: 'string', default: 'none' },
-    only: { type: 'string', default: 'all' }, // 'net', 'hog' or 'all'
+    precision: { type: 'string', default: 'fp32' },
+    only: { type: 'string', default: 'all' },
   },
-});
+}, { precision: ['fp32', 'bf16'], only: ['net', 'hog', 'all'] });
 const batch = Number(a.batch), batches = Number(a.batches), rounds = Number(a.rounds), threads = Number(a.threads);
 const channels = Number(a.channels);
+const precision = a.precision as 'fp32' | 'bf16';
 setNumThreads(threads);
 
 const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)]!;
@@ -58,12 +62,12 @@ if (a.only !== 'hog') {
   const x = rand([batch, channels, 32, 32]);
   for (const arch of ['alexnet_s', 'vgg_s']) {
     const spec = `random:${arch}@conv5`;
-    const source = parseSource(spec, { inChannels: channels, mean: Array(channels).fill(0.3), std: Array(channels).fill(0.25), pool: a.pool });
-    const what = `${spec}, ${channels}x32x32, pool ${a.pool}, dim ${source.dim([channels, 32, 32])}`;
+    const source = parseSource(spec, { inChannels: channels, mean: Array(channels).fill(0.3), std: Array(channels).fill(0.25), pool: a.pool, precision });
+    const what = `${spec}, ${channels}x32x32, pool ${a.pool}, ${precision}, dim ${source.dim([channels, 32, 32])}`;
     // selfsup's network sources run channels-last; PyTorch both ways (its default is NCHW).
     const row: Row = { what, ours: [], ref: [], refName: 'PyTorch NCHW' };
     const rowCl: Row = { what, ours: row.ours, ref: [], refName: 'PyTorch NHWC' };
-    const refArgs = ['net', '--arch', arch, '--batch', a.batch!, '--batches', a.batches!, '--threads', a.threads!, '--channels', a.channels!, '--pool', a.pool!];
+    const refArgs = ['net', '--arch', arch, '--batch', a.batch!, '--batches', a.batches!, '--threads', a.threads!, '--channels', a.channels!, '--pool', a.pool!, '--precision', precision];
     for (let r = 0; r < rounds; r++) {
       const runs = [
         () => row.ours.push(ours(source, x, batches, 2)),

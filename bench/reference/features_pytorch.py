@@ -8,7 +8,8 @@ Run with Debian's python3-torch / python3-skimage:
 net: a random alexnet_s / vgg_s trunk (the networks of src/models, defined in pretext_pytorch.py)
 in eval mode under no_grad, on a fixed random batch [B, C, H, W] on [0, 1]: per-channel
 normalisation, the trunk up to its conv5 tap (the last conv's ReLU, before the last pool),
-adaptive average pooling when asked, flatten, values copied out as a numpy array.
+adaptive average pooling when asked, flatten, values copied out as a numpy array (float32; with
+--precision bf16 the trunk runs under torch.autocast('cpu', dtype=torch.bfloat16)).
 hog: skimage.feature.hog on each image in a Python loop, as users call it (float32 images on
 [0, 1]; channel_axis=-1 for colour). Prints one JSON line.
 """
@@ -63,10 +64,12 @@ def bench_net(a):
     std = torch.full((1, a.channels, 1, 1), 0.25)
     x = torch.rand(a.batch, a.channels, a.size, a.size)
 
+    bf16 = a.precision == 'bf16'
+
     def extract():
-        with torch.no_grad():
+        with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
             inp = ((x - mean) / std).contiguous(memory_format=fmt)
-            return torch.flatten(pool(conv5(inp)), 1).contiguous().numpy()
+            return torch.flatten(pool(conv5(inp)), 1).contiguous().float().numpy()
 
     dim = extract().shape[1]
     for _ in range(a.warmup):
@@ -77,6 +80,7 @@ def bench_net(a):
     ms = (time.perf_counter() - t0) * 1000 / a.batches
     return {"impl": "pytorch", "what": "net", "arch": a.arch, "layer": "conv5", "pool": a.pool, "batch": a.batch,
             "channels": a.channels, "size": a.size, "threads": torch.get_num_threads(), "channelsLast": a.channels_last,
+            "precision": a.precision,
             "dim": dim, "msPerBatch": round(ms, 3), "imagesPerSec": round(a.batch * 1000 / ms, 1), "torch": torch.__version__}
 
 
@@ -114,6 +118,7 @@ def main():
     n.add_argument('--size', type=positive('--size'), default=32)
     n.add_argument('--pool', default='none', help="'none', 'global' or HxW")
     n.add_argument('--channels-last', action='store_true')
+    n.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32')
     h = sub.add_parser('hog', help='skimage.feature.hog per image')
     h.add_argument('--count', type=positive('--count'), default=2048)
     h.add_argument('--warmup', type=positive('--warmup', 0), default=20)

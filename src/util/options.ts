@@ -3,6 +3,7 @@
 // validation of an options object whatever its origin (CLI, a config file, a library call), and
 // the config an artifact records.
 import { z } from 'zod';
+import { nativeBf16 } from './cpu.js';
 
 /**
  * What a field is for, beyond its value:
@@ -42,13 +43,34 @@ export function deviceField(where: string, after = '') {
 }
 
 /**
- * The precision option of the stages that run a network: fp32, or bf16 (CPU autocast). `what`
- * begins the description, `after` ends what bf16 does there.
+ * The precision option of the stages that run a network: fp32, bf16 (CPU autocast), or auto (bf16
+ * where the CPU has bfloat16 instructions, else fp32). It parses to fp32 or bf16, so a stage's
+ * config and content key hold the arithmetic it ran. `what` begins the description, `after` ends
+ * what bf16 does there.
  */
 export function precisionField(what: string, after = '') {
-  return field(z.enum(['fp32', 'bf16']).default('fp32'), {
-    description: `${what}: fp32, or bf16 (CPU autocast, as torch.autocast('cpu', torch.bfloat16): convolutions and matrix products in bfloat16${after})`,
+  return field(z.enum(['fp32', 'bf16', 'auto']).transform(resolvePrecision).default('fp32'), {
+    description:
+      `${what}: fp32, bf16 (CPU autocast, as torch.autocast('cpu', torch.bfloat16): convolutions and matrix products in bfloat16${after}), ` +
+      'or auto (bf16 where the CPU has bfloat16 instructions, avx512_bf16 or amx_bf16; else fp32)',
   });
+}
+
+let warnedBf16 = false;
+
+/** 'auto' -> what this CPU runs fast; an explicit bf16 on a CPU without bfloat16 instructions is
+ *  kept, with one warning per process. */
+export function resolvePrecision(p: 'fp32' | 'bf16' | 'auto'): 'fp32' | 'bf16' {
+  if (p === 'auto') return nativeBf16() ? 'bf16' : 'fp32';
+  if (p === 'bf16' && !nativeBf16() && !warnedBf16) {
+    warnedBf16 = true;
+    process.emitWarning(
+      'precision bf16: this CPU has no bfloat16 instructions (avx512_bf16, amx_bf16), so bf16 runs far slower than fp32 here ' +
+        '(alexnet_s and vgg_s about 25x); use precision fp32, or auto to pick bf16 only where it is fast',
+      { code: 'SELFSUP_BF16_EMULATED' },
+    );
+  }
+  return p;
 }
 
 export function fieldMeta(f: z.ZodType): FieldMeta {
@@ -58,7 +80,7 @@ export function fieldMeta(f: z.ZodType): FieldMeta {
 
 export type StageSchema = z.ZodObject<z.ZodRawShape>;
 
-/** The field with its optional/default wrappers removed, and the default if it has one. */
+/** The field with its optional/default wrappers (and a transform) removed, and the default if it has one. */
 export function unwrap(f: z.ZodType): { base: z.ZodType; hasDefault: boolean; default?: unknown; optional: boolean } {
   let base = f;
   let hasDefault = false;
@@ -73,6 +95,8 @@ export function unwrap(f: z.ZodType): { base: z.ZodType; hasDefault: boolean; de
     } else if (d.type === 'optional') {
       optional = true;
       base = d.innerType!;
+    } else if (d.type === 'pipe') {
+      base = (d as unknown as { in: z.ZodType }).in; // a transform: what it accepts
     } else return { base, hasDefault, default: def, optional };
   }
 }

@@ -32,3 +32,12 @@ test('a number option given a word: named, exit 2', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /^bench\/permutations: --seed expects a number, got 'one'/);
 });
+
+test('a word option given a word it does not take: its words named, exit 2', () => {
+  // dist/bench/features.js: --precision takes fp32 or bf16; it stops before timing anything.
+  const features = fileURLToPath(new URL('../../bench/features.js', import.meta.url));
+  const r = spawnSync(process.execPath, [features, '--precision', 'fp16'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^bench\/features: --precision expects fp32 or bf16, got 'fp16'/);
+  assert.ok(!r.stderr.includes('    at '), 'no stack trace');
+});

@@ -39,3 +39,22 @@ test('features and eval --precision bf16: float32 rows within 2% of fp32\'s, not
   assert.equal(e.status, 0, e.stderr);
   assert.equal(JSON.parse(readFileSync(join(out, 'knn.json'), 'utf8')).config.precision, 'bf16');
 });
+
+test('--precision auto: bf16 where the CPU has bfloat16 instructions, else fp32, as the manifest and key say; bf16 without them warns once', async () => {
+  const { images, labels } = bands(16, 3, 32, 4);
+  const cache = await grayCache(tmp('idx-auto'), join(tmp('cache-auto'), 'c'), images, 32, labels);
+  let n = 0;
+  const run = (precision: string, native: '0' | '1') => {
+    const out = join(tmp(`auto-${n++}`), 'x.npy');
+    const r = selfsup(['features', '--source', 'random:alexnet_s@conv5', '--pool', '2x2', '--data', cache, '--out', out, '--batch-size', '16', '--quiet', '--precision', precision], { threads: 1, env: { SELFSUP_NATIVE_BF16: native } });
+    assert.equal(r.status, 0, r.stderr);
+    const m = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
+    return { precision: m.config.precision, key: m.key, warnings: r.stderr.split('SELFSUP_BF16_EMULATED').length - 1 };
+  };
+  const fp32 = run('fp32', '0'), bf16 = run('bf16', '1');
+  assert.deepEqual(run('auto', '0'), { ...fp32, warnings: 0 });
+  assert.deepEqual(run('auto', '1'), { ...bf16, warnings: 0 });
+  assert.equal(bf16.precision, 'bf16');
+  assert.equal(bf16.warnings, 0);
+  assert.deepEqual(run('bf16', '0'), { ...bf16, warnings: 1 }, 'kept as asked, with one warning');
+});

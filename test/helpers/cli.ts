@@ -15,11 +15,13 @@ export interface CliResult {
 export interface CliOptions {
   /** SELFSUP_THREADS for the child (libtorch's thread count); by default the environment is passed on as it is. */
   threads?: number;
+  /** Variables added to the child's environment. */
+  env?: Record<string, string>;
 }
 
 /** Runs `node dist/src/cli/main.js ...args` to the end and returns its exit status and output. */
 export function selfsup(args: string[], o: CliOptions = {}): CliResult {
-  const env = o.threads === undefined ? process.env : { ...process.env, SELFSUP_THREADS: String(o.threads) };
+  const env = { ...process.env, ...(o.threads === undefined ? {} : { SELFSUP_THREADS: String(o.threads) }), ...o.env };
   const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

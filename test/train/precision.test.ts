@@ -34,8 +34,10 @@ test('autocast to bfloat16: convolution outputs in bfloat16, the loss and the gr
   assert.ok(Math.abs(a.value - b.value) < 0.02 * a.value, `loss ${b.value} against ${a.value}`);
   const norm = (v: number[]) => Math.hypot(...v);
   const diff = norm(a.g.map((v, i) => v - b.g[i]!));
-  // Rounded activations through three layers and back: measured 13% of the first layer's gradient.
-  assert.ok(diff < 0.3 * norm(a.g) && diff > 0, `gradient difference ${diff} of ${norm(a.g)}`);
+  // Rounded activations through three layers and back: measured 13% of the first layer's gradient
+  // on a CPU with bfloat16 instructions, 31% on one without (AVX2: libtorch's other kernels;
+  // PyTorch 1.13 there gave 31-35% for the same network over five seeds).
+  assert.ok(diff < 0.5 * norm(a.g) && diff > 0, `gradient difference ${diff} of ${norm(a.g)}`);
   // Outside the region the ops are float32 again.
   assert.equal(tidy(() => model.forward(x).dtype), 'float32');
 });
