@@ -60,7 +60,7 @@ let warnedBf16 = false;
 
 /** 'auto' -> what this CPU runs fast; an explicit bf16 on a CPU without bfloat16 instructions is
  *  kept, with one warning per process. */
-export function resolvePrecision(p: 'fp32' | 'bf16' | 'auto'): 'fp32' | 'bf16' {
+function resolvePrecision(p: 'fp32' | 'bf16' | 'auto'): 'fp32' | 'bf16' {
   if (p === 'auto') return nativeBf16() ? 'bf16' : 'fp32';
   if (p === 'bf16' && !nativeBf16() && !warnedBf16) {
     warnedBf16 = true;
