@@ -3,7 +3,7 @@
 export { kmeans, type KMeansOptions, type KMeansInit, type KMeansProgress, type KMeansRun, type KMeansResult } from './kmeans.js';
 export { kmeansPlusPlus, randomInit } from './init.js';
 export { shardRange, wholeShard, labelsFromAll, type RowShard } from './shard.js';
-export { assignNearest, CentroidTable, defaultChunkRows, defaultKernel, type Assignment, type KMeansKernel } from './nearest.js';
+export { assignNearest, CentroidTable, defaultChunkRows, defaultKernel, KERNEL_BLOCK_ROWS, type Assignment, type KMeansKernel } from './nearest.js';
 export { Preprocessor, type PreprocessOptions, type PreprocessConfig } from './preprocess.js';
 export { pseudoLabels, pseudoLabelFile, type Centroids } from './assign.js';
 export { normalizedMutualInfo, adjustedRandIndex, purity, clusterScores, contingencyTable, type ClusterScores, type ContingencyTable, type Labels } from './metrics.js';

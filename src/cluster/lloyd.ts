@@ -4,7 +4,7 @@
 // iteration limit.
 import { type Tensor, tensor, zeros, empty, tidy, keep, dispose, clusterKernels } from '../engine/index.js';
 import { rank, worldSize } from '../distributed/index.js';
-import { CentroidTable, forEachChunk, type KMeansKernel } from './nearest.js';
+import { CentroidTable, forEachChunk, KERNEL_BLOCK_ROWS, type KMeansKernel } from './nearest.js';
 import { rowsFromOwners, sumAcross, sumTensorAcross, type RowShard } from './shard.js';
 import type { KMeansProgress, KMeansRun } from './kmeans.js';
 
@@ -79,7 +79,10 @@ export function assignStep(ctx: KMeansContext, centroids: Tensor, accumulate: bo
       const counts = accumulate ? zeros([k], { dtype: 'int64', device }) : undefined;
       const acc = sums && counts ? { sums, counts } : undefined;
       let inertia = 0;
-      forEachChunk(n, chunkRows, (s, b) =>
+      // The fused kernel takes all rows in one call when its blocks align with the chunks (the
+      // same labels as per chunk, see defaultChunkRows): each call wakes the threads twice.
+      const callRows = ctx.kernel === 'fused' && chunkRows % KERNEL_BLOCK_ROWS === 0 ? Math.max(n, 1) : chunkRows;
+      forEachChunk(n, callRows, (s, b) =>
         tidy(() => {
           inertia += table.nearestInto(x.narrow(0, s, b), ctx.xSq.narrow(0, s, b), labels.narrow(0, s, b), sqDist.narrow(0, s, b), acc);
         }),

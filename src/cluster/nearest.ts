@@ -25,14 +25,21 @@ export function checkKernel(kernel: KMeansKernel, device: Device): void {
 /** Elements of a chunk's [B, K] scores that sets the default chunk rows (8M). */
 export const CHUNK_SCORES = 8 * 2 ** 20;
 
+/** Rows of the fused kernel's blocks (native/src/cluster.cc): one product per block. */
+export const KERNEL_BLOCK_ROWS = 256;
+
 /**
- * Rows per chunk for K centroids: B x K within CHUNK_SCORES, between 1,024 and 16,384 rows.
- * Chunks bound the [B, D] temporaries of the passes around the kernel (preprocessing, the exact
- * inertia) and the rows handed to the kernel in one call. Assignments made with the same chunk
- * rows are bit-identical, so k-means and later pseudo-labelling use this same rule.
+ * Rows per chunk for K centroids: B x K within CHUNK_SCORES, between 1,024 and 16,384 rows, a
+ * multiple of KERNEL_BLOCK_ROWS. Chunks bound the [B, D] temporaries of the passes around the
+ * kernel (preprocessing, the exact inertia) and the rows handed to the 'ops' kernel at once.
+ * Assignments made with the same chunk rows are bit-identical, so k-means and later
+ * pseudo-labelling use this same rule. The fused kernel's labels depend only on its blocks, so
+ * with chunk rows a multiple of the block they are the same whether it is called per chunk or
+ * once for all rows (as k-means does: fewer wake-ups of the threads).
  */
 export function defaultChunkRows(k: number): number {
-  return Math.max(1024, Math.min(16_384, Math.floor(CHUNK_SCORES / Math.max(1, k))));
+  const rows = Math.max(1024, Math.min(16_384, Math.floor(CHUNK_SCORES / Math.max(1, k))));
+  return rows - (rows % KERNEL_BLOCK_ROWS);
 }
 
 /** Centroids prepared for repeated queries: C^T [D, K] and ||c||^2 / 2 [K]. */

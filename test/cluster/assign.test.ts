@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
-import { tensor, memory } from '../../src/engine/index.js';
+import { tensor, memory, clusterKernels } from '../../src/engine/index.js';
 import { readNpy, writeNpy } from '../../src/io/index.js';
 import {
   kmeans,
@@ -10,6 +10,8 @@ import {
   pseudoLabels,
   pseudoLabelFile,
   assignNearest,
+  defaultChunkRows,
+  KERNEL_BLOCK_ROWS,
   writeClusters,
   loadClusters,
   type ClusterSummary,
@@ -48,6 +50,28 @@ test('pseudo-labels from saved centroids equal the assignments on the clustered 
 
   [x, y, r.centroids, r.labels, fromTensor, saved.centroids].forEach((t) => t.dispose());
   [pre, saved.preprocessor].forEach((p) => p.dispose());
+});
+
+test('chunk rows a multiple of the kernel block: k-means calls the kernel once, pseudo-labels by chunk agree', () => {
+  for (const k of [1, 100, 700, 1000, 3000, 10_000, 100_000]) assert.equal(defaultChunkRows(k) % KERNEL_BLOCK_ROWS, 0, `K = ${k}`);
+  const b = gaussianBlobs(6, 230, 8, { seed: 5, spread: 2 }); // 1,380 rows: two full chunks and a partial one
+  const x = tensor(b.data, { shape: [b.n, b.dim] });
+  const chunkRows = 2 * KERNEL_BLOCK_ROWS;
+  let calls = 0;
+  const kernel = clusterKernels.nearestCentroidsInto;
+  clusterKernels.nearestCentroidsInto = (...args) => (calls++, kernel(...args));
+  let r;
+  try {
+    r = kmeans(x, { k: 6, seed: 2, chunkRows, maxIter: 5, tol: 0 });
+  } finally {
+    clusterKernels.nearestCentroidsInto = kernel;
+  }
+  assert.equal(calls, r.iterations + 1, 'one call per assignment pass, the final one included');
+  const pre = Preprocessor.fit(x, {});
+  const labels = pseudoLabels(x, { centroids: r.centroids, preprocessor: pre, chunkRows });
+  assert.deepEqual(labels.data(), r.labels.data());
+  [x, r.centroids, r.labels, labels].forEach((t) => t.dispose());
+  pre.dispose();
 });
 
 test('nearest centroid agrees with a brute-force search in float64', () => {
