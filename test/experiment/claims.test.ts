@@ -3,7 +3,7 @@
 // 32 px). Claim (a): cluster classification improves on its source (CC+Jigsaw++ over Jigsaw++);
 // claim (d): HOG clusters teach a network more than random initialisation (CC+HOG over a random
 // alexnet_s), both on kNN top-1. Measured with three seeds (docs/results.md): (a) +2.6, +2.7 and
-// +0.8 points, (d) +2.6, +5.3 and +1.9; seed 0 gives +2.6 and +2.6. A stage that stops learning
+// +0.8 points, (d) +2.6, +5.3 and +1.9; seed 0 gives +2.6 and +2.6 (on a Zen 3, +1.8 and +2.7). A stage that stops learning
 // (pretext, features, k-means, transfer or kNN) takes a margin to zero or below.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
