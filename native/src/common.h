@@ -11,7 +11,8 @@
 namespace selfsup {
 
 // A JS tensor handle is a Napi::External<Box>. dispose() releases the tensor at
-// once; the GC finaliser deletes the Box (and the tensor, if still held).
+// once; the GC finaliser (run within the collection) deletes the Box (and the tensor,
+// if still held).
 struct Box {
   at::Tensor t;
   // What the tensor was when dispose() released it, for the error on later use.
@@ -28,7 +29,7 @@ struct ArgError : std::invalid_argument {
 
 // Handle lifetime and accounting (handle.cc).
 Napi::Value Wrap(Napi::Env env, at::Tensor t);
-void Release(Napi::Env env, Box* box, bool explicitDispose = false);
+void Release(Napi::BasicEnv env, Box* box, bool explicitDispose = false);
 bool IsHandle(const Napi::Value& v);
 at::Tensor& T(const Napi::Value& v);  // throws if not a live handle
 c10::optional<at::Tensor> OptT(const Napi::Value& v);  // null/undefined -> nullopt

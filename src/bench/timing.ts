@@ -10,7 +10,7 @@ export function msPerTrainingStep(forward: (x: Tensor) => Tensor, opt: Optimizer
   const step = () =>
     tidy(() => {
       const { x, y } = batch();
-      const loss = F.crossEntropy(forward(x), y);
+      const loss = tidy(() => F.crossEntropy(forward(x), y)); // as the trainer: intermediates freed during backward
       opt.zeroGrad();
       loss.backward();
       opt.step();

@@ -54,8 +54,8 @@ export interface LossOutput {
 
 export interface TrainTask<O extends TaskOutput | LossOutput = TaskOutput> {
   /**
-   * Runs the model on one batch (inside the step's tidy scope; images and labels already on the
-   * model's device). `rng` is seeded from (seed, epoch, batch), so any random choice drawn from
+   * Runs the model on one batch (in a tidy scope of its own: the tensors it makes and does not
+   * return are freed before backward; images and labels already on the model's device). `rng` is seeded from (seed, epoch, batch), so any random choice drawn from
    * it is reproducible on resume.
    */
   forward(model: Module, batch: Batch, rng: Rng): O;
@@ -475,10 +475,12 @@ export class Trainer {
             // Ranks draw apart: batch b of rank r is draw b * world + r (one process: b).
             const draw = world > 1 ? batch.batch * world + rank() : batch.batch;
             const rng = new Rng(deriveSeed(this.seed, TASK_STREAM, batch.epoch, draw));
-            const forward = () => {
+            // Its own scope: the forward's intermediate tensors lose their handles before backward,
+            // so (as in PyTorch) backward frees each saved activation once it has used it.
+            const forward = () => tidy(() => {
               const out = o.task.forward(this.model, b, rng);
               return { out, l: lossOf(out, o.labelSmoothing) };
-            };
+            });
             const { out, l } = withPrecision(o.precision, forward);
             const lossValue = l.item();
             if (reducer) {

@@ -100,10 +100,10 @@ test('keep() protects a tensor from every scope until disposed', () => {
   assert.equal(k1.kept, true);
   assert.equal(k1.isDisposed, false);
   assert.equal(k2.isDisposed, false);
-  assert.deepEqual(k1.add(k2).tolist(), [1, 1]);
+  const sum = k1.add(k2);
+  assert.deepEqual(sum.tolist(), [1, 1]);
   assert.equal(live(), base + 3); // k1, k2 and the untracked sum
-  k1.dispose();
-  k2.dispose();
+  dispose([k1, k2, sum]); // nothing left for the GC: the tests below count exactly
 });
 
 test('dispose() twice is safe; dispose(value) frees tensors inside arrays and objects', () => {
@@ -220,6 +220,20 @@ test('GC finalisation frees tensors that were never disposed (safety net)', asyn
   })();
   assert.equal(live(), base + 50);
   await collect();
+  assert.equal(live(), base);
+});
+
+test('the finaliser runs within the GC, not on a later turn of the event loop (synchronous loops do not pile up handles)', async () => {
+  v8.setFlagsFromString('--expose_gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  gc();
+  await new Promise((r) => setTimeout(r, 10)); // earlier tests' garbage
+  const base = live();
+  (() => {
+    for (let i = 0; i < 1000; i++) zeros([10]);
+  })();
+  assert.equal(live(), base + 1000);
+  gc(); // no await: with finalisers deferred to the event loop, all 1,000 would still be live
   assert.equal(live(), base);
 });
 
