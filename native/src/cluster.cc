@@ -140,7 +140,7 @@ class SingleThreadedBlas {
 
 // Rows per block (scikit-learn's chunk): a block's [256, K] scores and its rows stay in the
 // core's cache between the product and the scan.
-constexpr int64_t kBlockRows = 256;
+constexpr int64_t kBlockRows = kKMeansBlockRows;
 
 // scores [b, k] = x [b, dim] cT [dim, k], row-major, on the calling thread.
 static void BlockScores(const at::Tensor& x, const at::Tensor& cT, int64_t r0, int64_t b, float* scores) {

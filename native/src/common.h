@@ -21,6 +21,9 @@ struct Box {
   bool disposed = false;
 };
 
+// Rows per block of the fused k-means kernel (cluster.cc); buildInfo() tells the JS side.
+constexpr int64_t kKMeansBlockRows = 256;
+
 // A bad argument from JS (wrong type, not an integer, unknown dtype code or device):
 // becomes a TypeError "op(arg shapes): message".
 struct ArgError : std::invalid_argument {

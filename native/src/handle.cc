@@ -449,6 +449,7 @@ OP(buildInfo, {
   o.Set("config", Napi::String::New(env, at::show_config()));
   o.Set("parallel", Napi::String::New(env, at::get_parallel_info()));
   o.Set("cuda", Napi::Boolean::New(env, at::hasCUDA()));
+  o.Set("kmeansBlockRows", Napi::Number::New(env, static_cast<double>(kKMeansBlockRows)));
 #ifdef _OPENMP
   o.Set("openmp", Napi::Boolean::New(env, true));  // this addon's own at::parallel_for is parallel
 #else

@@ -5,7 +5,7 @@
 // is the [b, K] scores of one block, never an N x K matrix. The kernel is CPU-only; on a CUDA
 // device (or when asked for, to check one against the other) the same steps run as plain
 // libtorch ops on the chunk: one product, max over the centroids, index_add for the sums.
-import { type Device, type Tensor, empty, tidy, keep, clusterKernels } from '../engine/index.js';
+import { type Device, type Tensor, empty, tidy, keep, clusterKernels, buildInfo } from '../engine/index.js';
 
 /**
  * How the assignment step runs: 'fused', the native kernel (CPU tensors only), or 'ops', libtorch
@@ -26,7 +26,7 @@ export function checkKernel(kernel: KMeansKernel, device: Device): void {
 export const CHUNK_SCORES = 8 * 2 ** 20;
 
 /** Rows of the fused kernel's blocks (native/src/cluster.cc): one product per block. */
-export const KERNEL_BLOCK_ROWS = 256;
+export const KERNEL_BLOCK_ROWS = buildInfo().kmeansBlockRows;
 
 /**
  * Rows per chunk for K centroids: B x K within CHUNK_SCORES, between 1,024 and 16,384 rows, a

@@ -58,6 +58,8 @@ export interface NativeBuildInfo {
   cuda: boolean;
   /** Whether the addon itself was compiled with OpenMP (its kernels' at::parallel_for runs on several threads). */
   openmp: boolean;
+  /** Rows per block of the fused k-means kernel. */
+  kmeansBlockRows: number;
 }
 
 /** handle.cc: handle lifetime, metadata, reading values back, and process-wide state. */

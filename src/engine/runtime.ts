@@ -118,6 +118,8 @@ export interface BuildInfo {
   cuda: boolean;
   /** Whether the addon itself was compiled with OpenMP (its kernels' at::parallel_for runs on several threads). */
   openmp: boolean;
+  /** Rows per block of the fused k-means kernel (native/src/cluster.cc). */
+  kmeansBlockRows: number;
 }
 export function buildInfo(): BuildInfo {
   return N.buildInfo();

@@ -55,8 +55,9 @@ export interface LossOutput {
 export interface TrainTask<O extends TaskOutput | LossOutput = TaskOutput> {
   /**
    * Runs the model on one batch (in a tidy scope of its own: the tensors it makes and does not
-   * return are freed before backward; images and labels already on the model's device). `rng` is seeded from (seed, epoch, batch), so any random choice drawn from
-   * it is reproducible on resume.
+   * return are freed before backward; images and labels already on the model's device). `rng`
+   * is seeded from (seed, epoch, batch), so any random choice drawn from it is reproducible on
+   * resume.
    */
   forward(model: Module, batch: Batch, rng: Rng): O;
 }
