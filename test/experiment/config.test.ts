@@ -162,10 +162,26 @@ test('defaults: eval or retrievals false turns them off for the methods that do 
 
 test('every shipped config loads and plans', () => {
   const files = readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml'));
-  assert.deepEqual(files.sort(), ['ablation-jigsaw.yaml', 'ablation-size.yaml', 'ablation-transfer.yaml', 'fmnist-64.yaml', 'fmnist-claims.yaml', 'fmnist-paper.yaml', 'fmnist-quick.yaml', 'folder.yaml', 'imagenet-paper.yaml']);
+  assert.deepEqual(files.sort(), ['ablation-jigsaw.yaml', 'ablation-size.yaml', 'ablation-source.yaml', 'ablation-transfer.yaml', 'fmnist-64.yaml', 'fmnist-claims.yaml', 'fmnist-paper.yaml', 'fmnist-quick.yaml', 'folder.yaml', 'imagenet-paper.yaml']);
   for (const f of files) {
     const sets = f === 'folder.yaml' ? [`data.train.source=${tmp('images')}`] : [];
     const plan = buildPlan(loadExperiment(join(CONFIGS, f), sets));
     assert.ok(plan.methods.length >= 1 && plan.stages.length > plan.methods.length, f);
+  }
+});
+
+test('the ablations\' unchanged rows are the stages, to the key, of fmnist-64\'s seed 0', () => {
+  const ids = (f: string, methods: string[]) => {
+    const plan = buildPlan(loadExperiment(join(CONFIGS, f), f === 'fmnist-64.yaml' ? ['seeds=[0]'] : []));
+    return plan.stages.filter((s) => s.methods.some((m) => methods.includes(m))).map((s) => s.id).sort();
+  };
+  const shared = {
+    'ablation-source.yaml': ['random', 'jigsaw', 'jigsaw++', 'cc_jigsaw++_epochs6', 'cc_vgg_jigsaw++_epochs6'],
+    'ablation-transfer.yaml': ['random', 'jigsaw++'],
+  };
+  for (const [f, methods] of Object.entries(shared)) {
+    const mine = ids(f, methods);
+    assert.ok(mine.length >= 2 * methods.length, f);
+    assert.deepEqual(mine, ids('fmnist-64.yaml', methods), f);
   }
 });
