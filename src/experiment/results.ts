@@ -1,13 +1,14 @@
 // results.json of an experiment (src/artifacts/experiment.ts) and its terminal table (the
 // report's: rows the methods; columns the linear probes per layer, GAP, kNN, low-shot and, where
 // the method learned from clusters, their NMI with the labels).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { buildInfo } from '../engine/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { packageVersion } from '../util/package_root.js';
 import {
-  EXPERIMENT_RESULTS_FORMAT, EXPERIMENT_RESULTS_VERSION, RESULTS_FILE,
+  EXPERIMENT_RESULTS_FORMAT, EXPERIMENT_RESULTS_VERSION, RESULTS_FILE, readExperimentResults,
   type EvalResultsJson, type ExperimentResults, type MethodResults, type SeedResults, type StageRecord,
 } from '../artifacts/index.js';
 import { paperTable, tableCells } from '../report/index.js';
@@ -55,6 +56,20 @@ export function experimentResults(config: ExperimentConfig, plan: Plan, records:
     complete: stages.every((s) => s.status === 'done' || s.status === 'reused'),
     data: plan.data, stages, methods,
   };
+}
+
+/**
+ * The seeds DIR/results.json shows (none without one). One that cannot be read shows none: the
+ * run rewrites it from the stages.
+ */
+export function resultsSeeds(dir: string): number[] {
+  if (!existsSync(join(dir, RESULTS_FILE))) return [];
+  try {
+    const r = readExperimentResults(dir);
+    return [...new Set(Object.values(r.methods).flatMap((m) => Object.keys(m.seeds ?? {}).map(Number)))].filter((s) => Number.isInteger(s) && s >= 0);
+  } catch {
+    return [];
+  }
 }
 
 export function writeResults(dir: string, r: ExperimentResults): void {

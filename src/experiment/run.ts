@@ -10,7 +10,7 @@ import { buildPlan, type Plan, type PlannedStage } from './plan.js';
 import { acquireLock } from './lock.js';
 import { finishedStage, GROUP_STAGES, runStage, stageRecord, StageInterrupted, type StageContext, type StageDone } from './stages.js';
 import { checkSameOnAllRanks, gatherResults, gatherStrings, isDistributed, isMain } from '../distributed/index.js';
-import { experimentResults, writeResults, resultsTableText } from './results.js';
+import { experimentResults, resultsSeeds, writeResults, resultsTableText } from './results.js';
 import { writeReport } from '../report/index.js';
 
 export interface RunExperimentOptions {
@@ -82,16 +82,29 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
   const print = main ? o.print ?? ((l: string) => void process.stdout.write(l + '\n')) : () => {};
   const config: ExperimentConfig = loadExperiment(o.config, [...(o.set ?? []), ...(o.seeds ? [`seeds=[${o.seeds.join(', ')}]`] : [])]);
   const plan = buildPlan(config, o.only);
-  // results.json and the report cover every method: with --only, the others as their stages stand.
-  const whole = o.only ? buildPlan(config) : plan;
   const dir = resolve(o.out ?? join('runs', config.name));
   checkSameOnAllRanks('the experiment\'s stages', `${dir} ${plan.stages.map((s) => s.id).join(' ')}`);
   const ctx: StageContext = { dir, stages: new Map(plan.stages.map((s) => [s.id, s])), quiet: (o.quiet ?? false) || !main, ...(o.device ? { device: o.device } : {}) };
+  // results.json and the report cover every method (with --only, the others as their stages
+  // stand) and, with seeds, the seeds an earlier results.json showed that some method finished
+  // under this config: `--seeds 1`, then `--seeds 2`, shows both.
+  const earlier = main && config.seeds ? resultsSeeds(dir).filter((s) => !config.seeds!.includes(s)) : [];
+  const withSeeds = (extra: number[]): ExperimentConfig => (extra.length ? { ...config, seeds: [...config.seeds!, ...extra].sort((a, b) => a - b) } : config);
+  let shown = withSeeds(earlier);
+  let whole = o.only || earlier.length ? buildPlan(shown) : plan;
   const done = new Map<string, StageDone>();
   for (const s of whole.stages) {
     const d = finishedStage(ctx, s);
     if (d) done.set(s.id, d);
   }
+  const kept = earlier.filter((seed) => whole.methods.some((m) => m.seed === seed && Object.values(m.stages).every((id) => done.has(id))));
+  if (kept.length < earlier.length) {
+    shown = withSeeds(kept);
+    whole = o.only || kept.length ? buildPlan(shown) : plan;
+    const ids = new Set(whole.stages.map((s) => s.id));
+    for (const id of [...done.keys()]) if (!ids.has(id)) done.delete(id);
+  }
+  if (kept.length) log(`results.json keeps seed${kept.length === 1 ? '' : 's'} ${kept.join(', ')}, finished by an earlier run`);
   // Rank 0's view: another rank may look after rank 0 finished a stage.
   const finished = new Set(JSON.parse(gatherStrings('the finished stages', JSON.stringify([...done.keys()]))[0]!) as string[]);
   for (const id of done.keys()) if (!finished.has(id)) done.delete(id);
@@ -122,7 +135,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
     // Rank 0 alone knows every stage's figures (the others skip the stages it runs alone).
     const save = () => {
       if (!main) return null;
-      const r = experimentResults(config, whole, records, done, { started, threads: getNumThreads() });
+      const r = experimentResults(shown, whole, records, done, { started, threads: getNumThreads() });
       writeResults(dir, r);
       return r;
     };

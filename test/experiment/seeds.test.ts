@@ -41,3 +41,34 @@ test('--seeds 0,1: seed 1 equals the chain run with its seeds set to 1; the tabl
   assert.ok(row.includes(cell), `${cell} in ${row.join(' | ')}`);
   assert.ok(stdout.includes(cell), 'the terminal table is the same');
 });
+
+test('--seeds 0, then --seeds 1, in one folder: results.json shows both; a seed no method finished under the config drops out', () => {
+  const file = tinyExperiment(tmp('exp-merge'));
+  const dir = tmp('merged');
+  const run = (args: string[]) => {
+    const r = selfsup(['run', file, '--quiet', '--only', 'cc_hog', '--out', dir, ...args], { threads: getNumThreads() });
+    assert.equal(r.status, 0, r.stderr);
+    return r;
+  };
+  run(['--seeds', '0']);
+  const first = readExperimentResults(dir).methods.cc_hog!;
+  const second = run(['--seeds', '1']);
+  assert.match(second.stderr, /results\.json keeps seed 0, finished by an earlier run/);
+  const both = readExperimentResults(dir);
+  const cc = both.methods.cc_hog!;
+  assert.deepEqual(Object.keys(cc.seeds ?? {}), ['0', '1']);
+  assert.equal(cc.status, 'done');
+  assert.deepEqual(both.config.seeds, [0, 1]);
+  assert.equal(figures(cc.seeds!['0']!), figures(first.seeds!['0']!), 'seed 0 as its own run left it');
+  assert.equal(both.stages.find((s) => s.id === cc.seeds!['0']!.stages.transfer)!.status, 'reused');
+  const row = tableCells(paperTable(both)).rows.find((r) => r[0]!.startsWith('cc_hog '))!;
+  assert.equal(row[0], 'cc_hog (2 seeds)');
+  assert.ok(second.stdout.includes('cc_hog (2 seeds)'), second.stdout);
+  // Another transfer: seed 0's run of cc_hog is not finished under this config (nor any other
+  // method's), so results.json shows seed 1 alone.
+  const changed = run(['--seeds', '1', '--set', 'methods.cc_hog.transfer.epochs=2']);
+  assert.doesNotMatch(changed.stderr, /keeps seed/);
+  const one = readExperimentResults(dir);
+  assert.deepEqual(Object.keys(one.methods.cc_hog!.seeds ?? {}), ['1']);
+  assert.equal(one.methods.cc_hog!.status, 'done');
+});
