@@ -104,7 +104,6 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
     const ids = new Set(whole.stages.map((s) => s.id));
     for (const id of [...done.keys()]) if (!ids.has(id)) done.delete(id);
   }
-  if (kept.length) log(`results.json keeps seed${kept.length === 1 ? '' : 's'} ${kept.join(', ')}, finished by an earlier run`);
   // Rank 0's view: another rank may look after rank 0 finished a stage.
   const finished = new Set(JSON.parse(gatherStrings('the finished stages', JSON.stringify([...done.keys()]))[0]!) as string[]);
   for (const id of done.keys()) if (!finished.has(id)) done.delete(id);
@@ -114,6 +113,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<RunExperim
   const finishedHere = plan.stages.filter((s) => done.has(s.id)).length;
   log(`experiment ${config.name}: ${methods} method${methods === 1 ? '' : 's'}${config.seeds ? ` x ${config.seeds.length} seed${config.seeds.length === 1 ? '' : 's'} (${config.seeds.join(', ')})` : ''}, ${plan.stages.length} stages (${finishedHere} finished, ${plan.stages.length - finishedHere} to run) in ${relative(process.cwd(), dir) || '.'}`);
   plan.stages.forEach((s, i) => log(line(i, s, `${done.has(s.id) ? 'reused ' : 'waiting'}  ${what(s)}  (${s.methods.join(', ')})`)));
+  if (kept.length) log(`results.json keeps seed${kept.length === 1 ? '' : 's'} ${kept.join(', ')}, finished by an earlier run`);
   const result: RunExperimentResult = { dir, plan, failed: [], skipped: [], interrupted: false };
   if (o.dryRun) return result;
   // A missing device fails here, before the folder is made, not stage by stage.
