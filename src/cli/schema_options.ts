@@ -26,6 +26,27 @@ export function defaultText(f: z.ZodType): string | undefined {
   return Array.isArray(u.default) ? u.default.join(',') : String(u.default);
 }
 
+/**
+ * A list's command-line text split at its commas, except those inside [...] or {...}, so that an
+ * item can be a YAML flow value: `a=[x, y],b=1` -> `a=[x, y]`, `b=1`.
+ */
+export function splitList(text: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '[' || c === '{') depth++;
+    else if ((c === ']' || c === '}') && depth > 0) depth--;
+    else if (c === ',' && depth === 0) {
+      items.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  items.push(text.slice(start));
+  return items;
+}
+
 /** Turns the command-line text of a field into the value its schema expects (validation follows). */
 function fromText(base: z.ZodType, v: string): unknown {
   const d = base.def as { type: string; element?: z.ZodType; values?: unknown[] };
@@ -37,7 +58,7 @@ function fromText(base: z.ZodType, v: string): unknown {
   };
   if (d.type === 'number') return num(v);
   if (d.type === 'literal' && typeof d.values?.[0] === 'number') return num(v);
-  if (d.type === 'array') return v.split(',').map((x) => fromText(d.element!, x));
+  if (d.type === 'array') return splitList(v).map((x) => fromText(d.element!, x));
   return v;
 }
 

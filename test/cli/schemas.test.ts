@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import { buildProgram } from '../../src/cli/program.js';
-import { COMMAND_SCHEMAS, flagOf } from '../../src/cli/schema_options.js';
+import { COMMAND_SCHEMAS, flagOf, schemaOptions, splitList } from '../../src/cli/schema_options.js';
+import { loadExperiment, runSchema } from '../../src/experiment/index.js';
 import { fieldMeta, parseOptions, unwrap, type StageSchema } from '../../src/util/options.js';
 import { prepareSchema } from '../../src/data/cache/schema.js';
 import { pretextSchema } from '../../src/pretext/schema.js';
@@ -140,4 +141,14 @@ test('--device: the commands that run a network or k-means take it, as a control
     'cluster run', 'eval all', 'eval finetune', 'eval knn', 'eval linear', 'eval lowshot', 'eval retrievals',
     'features', 'pretext train', 'run', 'train supervised', 'transfer train',
   ]);
+});
+
+test('a list option splits at the commas outside [...] and {...}, so --set takes YAML lists and maps', () => {
+  const o = schemaOptions(runSchema, { set: 'defaults.eval.taps=[conv1, conv5],methods.j.pretext={ epochs: 3, lr: 0.1 },seeds=[0,1]', only: 'a,b' }, 'x.yaml');
+  assert.deepEqual(o.set, ['defaults.eval.taps=[conv1, conv5]', 'methods.j.pretext={ epochs: 3, lr: 0.1 }', 'seeds=[0,1]']);
+  assert.deepEqual(o.only, ['a', 'b']);
+  assert.deepEqual(splitList('a,,b'), ['a', '', 'b']);
+  assert.deepEqual(splitList('x=[a, [b, c]],y=}'), ['x=[a, [b, c]]', 'y=}']);
+  const config = loadExperiment(new URL('../../../configs/fmnist-64.yaml', import.meta.url).pathname, o.set!.slice(0, 1));
+  assert.deepEqual(config.methods.find((m) => m.name === 'jigsaw')!.stages.eval!.taps, ['conv1', 'conv5']);
 });
