@@ -116,7 +116,9 @@ export function applySet(raw: Record<string, unknown>, sets: string[]): void {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new ConfigError([`--set ${s}: expected KEY.PATH=VALUE, e.g. data.train.source=/images`]);
     const path = s.slice(0, eq).split('.');
-    const value = parseDocument(s.slice(eq + 1)).toJS() as unknown;
+    const doc = parseDocument(s.slice(eq + 1));
+    if (doc.errors.length > 0) throw new ConfigError([`--set ${s}: the value is not valid YAML (${doc.errors[0]!.message.split('\n')[0]!.replace(/:$/, '')})`]);
+    const value = doc.toJS() as unknown;
     let o: Record<string, unknown> = raw;
     for (const k of path.slice(0, -1)) {
       if (!isObject(o[k])) o[k] = {};

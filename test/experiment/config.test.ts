@@ -85,6 +85,9 @@ test('YAML syntax errors, a non-mapping file and a bad --set are named', () => {
   assert.deepEqual(problems(`${HEAD}  hog: { features: { source: hog } }\n`, ['methods.hog.features.batchSize=0']),
     ['bad.yaml:5: methods.hog.features.batchSize: expected an integer >= 1, got 0']);
   assert.deepEqual(problems(`${HEAD}  hog: { features: { source: hog } }\n`, ['nokey']), ['--set nokey: expected KEY.PATH=VALUE, e.g. data.train.source=/images']);
+  const unclosed = problems(`${HEAD}  hog: { features: { source: hog } }\n`, ['defaults.eval.taps=[conv1, conv5']);
+  assert.equal(unclosed.length, 1);
+  assert.match(unclosed[0]!, /^--set defaults\.eval\.taps=\[conv1, conv5: the value is not valid YAML \(/);
   assert.deepEqual(problems(`${HEAD}  hog: { features: { source: hogg } }\n`),
     ["bad.yaml:5: methods.hog.features.source: unknown feature source 'hogg' (expected one of pixels, hog, random, model; 'model' or 'model@TAP' is the method's own model)"]);
 });
